@@ -5,7 +5,7 @@ so ``import d2lmini as d2l`` can replace ``from d2l import torch as d2l``.
 """
 
 from . import models
-from .data import DATA_ENV_VAR, DataError, DataModule, FashionMNIST, MNIST, TensorLoader, data_root
+from .data import DATA_ENV_VAR, MNIST, DataError, DataModule, FashionMNIST, TensorLoader, data_root
 from .device import best_device, cpu, num_gpus, set_seed, try_all_gpus, try_gpu
 from .module import Classifier, Module, init_cnn, layer_summary
 from .plot import ProgressBoard, plot, show_feature_maps, show_images, show_kernels

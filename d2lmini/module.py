@@ -50,7 +50,7 @@ def _parameter_count(module: nn.Module, recurse: bool = True) -> int:
 
 
 @torch.no_grad()
-def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, tuple, int]]:  # noqa: N803
+def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, tuple, int]]:
     """Print each layer's output shape and parameter count for an input of ``X_shape``.
 
     Runs one forward pass on zeros (which also sizes lazy layers) and reports every
@@ -172,7 +172,7 @@ class Module(nn.Module):
         if init is not None:
             self.apply(init)
 
-    def layer_summary(self, X_shape: Sequence[int]) -> list[tuple[str, tuple, int]]:  # noqa: N803
+    def layer_summary(self, X_shape: Sequence[int]) -> list[tuple[str, tuple, int]]:
         """Print each layer's output shape and parameter count; see :func:`layer_summary`."""
         return layer_summary(self, X_shape)
 

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from .device import best_device, cpu, num_gpus as _num_gpus
+from .device import best_device, cpu
+from .device import num_gpus as _num_gpus
 from .module import Module
 from .plot import ProgressBoard, in_notebook
 
@@ -202,7 +203,8 @@ class Trainer:
         status = _Status(show, self.max_epochs, self.num_train_batches, self.device)
         self.epoch = 0
         try:
-            for self.epoch in range(1, self.max_epochs + 1):
+            for epoch in range(1, self.max_epochs + 1):
+                self.epoch = epoch
                 record = self._fit_epoch(train_loader, val_loader, status)
                 self.history.append(record)
                 _draw_epoch(board, record)

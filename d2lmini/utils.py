@@ -18,7 +18,7 @@ from torch import nn
 __all__ = ["Accumulator", "Timer", "accuracy", "add_to_class", "evaluate_accuracy"]
 
 
-def add_to_class(Class: type):  # noqa: N803 (the d2l book's spelling)
+def add_to_class(Class: type):
     """Decorator that adds the decorated function to ``Class`` as a method.
 
     Lets a notebook grow a class one cell at a time, as the d2l book does.
