@@ -14,13 +14,16 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
-test: $(STAMP)
+# The tests include a browser check of the built book (tests/test_book_browser.py), so the
+# book is built first.
+test: $(STAMP) book
 	$(BIN)/ruff check .
 	$(BIN)/pytest tests
 	$(BIN)/pytest --nbval --nbval-cell-timeout=1800 -p no:cacheprovider notebooks
 
+# --all rebuilds every page, so that a warning in an unchanged page still fails the build.
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 
 lab: $(STAMP)
 	$(BIN)/pip install -q jupyterlab
@@ -28,6 +31,10 @@ lab: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+
+# Student versions of the notebooks (solutions stubbed) in student/.
+student: $(STAMP)
+	$(BIN)/python -m d2lmini.student notebooks -o student
 
 clean:
 	rm -rf _build student

@@ -66,12 +66,16 @@ def show_images(
     titles: Sequence[str] | None = None,
     scale: float = 1.5,
     cmap: str = "gray",
+    vmin: float | None = None,
+    vmax: float | None = None,
 ):
     """Show images in a ``num_rows`` x ``num_cols`` grid and return the axes.
 
     ``imgs`` is a tensor (N, H, W) or (N, C, H, W), a numpy array, or a list of images
     (tensors, arrays or PIL images). Grayscale images use ``cmap``; only the first
-    ``num_rows * num_cols`` are drawn.
+    ``num_rows * num_cols`` are drawn. Each grayscale image is stretched to its own
+    range unless ``vmin``/``vmax`` fix the values drawn black and white (e.g. 0 and 1 to
+    compare brightness between images).
 
     Example:
         >>> axes = show_images(torch.rand(4, 1, 8, 8), 1, 4, titles=list("abcd"))
@@ -86,7 +90,10 @@ def show_images(
         ax.axis("off")
         if i < len(images):
             img = images[i]
-            ax.imshow(img, cmap=cmap if img.ndim == 2 else None)
+            if img.ndim == 2:
+                ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax)
+            else:
+                ax.imshow(img)
             if titles is not None and i < len(titles):
                 ax.set_title(str(titles[i]), fontsize=9)
     fig.tight_layout()
@@ -174,7 +181,9 @@ def _grid(maps: np.ndarray, num_cols: int, scale: float, titles, cmap, symmetric
             ax.imshow(maps[i], cmap=cmap)
         if annotate:
             for (r, c), v in np.ndenumerate(maps[i]):
-                ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7)
+                dark = symmetric and abs(v) > 0.6 * vmax  # white text on the darkest cells
+                ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
         if titles is not None and i < len(titles):
             ax.set_title(str(titles[i]), fontsize=8)
     if suptitle:

@@ -200,7 +200,7 @@ class Trainer:
         self.history = History(str(self.device))
         show = self.progress and in_notebook()
         board = _board(self.max_epochs, display=show)
-        status = _Status(show, self.max_epochs, self.num_train_batches, self.device)
+        status = _Status(show, self.progress, self.max_epochs, self.num_train_batches, self.device)
         self.epoch = 0
         try:
             for epoch in range(1, self.max_epochs + 1):
@@ -271,10 +271,14 @@ class Trainer:
 
 
 class _Status:
-    """One progress line, updated in place in a notebook; one line per epoch otherwise."""
+    """One progress line, updated in place in a notebook; one line per epoch in a script.
 
-    def __init__(self, live: bool, max_epochs: int, num_batches: int, device) -> None:
-        self.live, self.max_epochs, self.num_batches = live, max_epochs, num_batches
+    With ``verbose=False`` only a Ctrl-C message is printed.
+    """
+
+    def __init__(self, live: bool, verbose: bool, max_epochs: int, num_batches: int, device) -> None:
+        self.live, self.verbose = live, verbose
+        self.max_epochs, self.num_batches = max_epochs, num_batches
         self.device = device
         self._handle = None
         self._last = 0.0
@@ -309,7 +313,7 @@ class _Status:
                 + f" | {r['examples_per_sec']:,.0f} examples/s on {self.device}, {r['seconds']:.1f} s")
         if self.live:
             self._show(text, force=True)
-        else:
+        elif self.verbose:
             print(text)
 
     def write(self, text: str) -> None:

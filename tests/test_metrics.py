@@ -1,0 +1,70 @@
+"""Tests of d2lmini.metrics: confusion matrix, its largest errors and its plot."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from torch import nn
+
+from d2lmini.metrics import confusion_matrix, most_confused, show_confusion_matrix
+
+
+class Fixed(nn.Module):
+    """Predicts the class stored in the input's first value (as one-hot logits)."""
+
+    def __init__(self, k=3):
+        super().__init__()
+        self.k = k
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def forward(self, X):
+        return nn.functional.one_hot(X[:, 0].long(), self.k).float() + 0 * self.dummy
+
+
+def test_confusion_matrix_counts_pairs():
+    pred = torch.tensor([0, 1, 1, 2, 0, 2, 2])
+    y = torch.tensor([0, 1, 2, 2, 1, 2, 0])
+    loader = [(pred[:4, None].float(), y[:4]), (pred[4:, None].float(), y[4:])]
+    cm = confusion_matrix(Fixed(), loader)
+    expected = torch.zeros(3, 3, dtype=torch.int64)
+    for t, p in zip(y, pred):
+        expected[t, p] += 1
+    assert torch.equal(cm, expected)
+    assert cm.sum().item() == 7 and cm.trace().item() == 4
+
+
+def test_confusion_matrix_restores_mode_and_checks_input():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    net.train()
+    cm = confusion_matrix(net, [(torch.randn(5, 1, 2, 2), torch.tensor([0, 1, 2, 2, 1]))])
+    assert net.training and cm.shape == (3, 3) and cm.sum() == 5
+    with pytest.raises(ValueError, match="integers in"):
+        confusion_matrix(net, [(torch.randn(2, 1, 2, 2), torch.tensor([0, 7]))])
+    with pytest.raises(ValueError, match="no batches"):
+        confusion_matrix(net, [])
+    with pytest.raises(ValueError, match="pairs"):
+        confusion_matrix(net, [torch.randn(2, 4)])
+
+
+def test_most_confused_orders_off_diagonal_cells():
+    cm = torch.tensor([[50, 2, 9], [0, 40, 1], [4, 0, 30]])
+    top = most_confused(cm, ["a", "b", "c"], k=3)
+    assert top == [("a", "c", 9), ("c", "a", 4), ("a", "b", 2)]
+    assert most_confused(torch.eye(2, dtype=torch.int64), ["a", "b"]) == []
+    with pytest.raises(ValueError, match="class names"):
+        most_confused(cm, ["a", "b"])
+    with pytest.raises(ValueError, match="square"):
+        most_confused(torch.zeros(2, 3), ["a", "b"])
+
+
+def test_show_confusion_matrix_labels_axes_with_class_names():
+    names = ["cat", "dog", "bird"]
+    ax = show_confusion_matrix(torch.tensor([[5, 1, 0], [3, 4, 0], [0, 0, 2]]), names)
+    assert [t.get_text() for t in ax.get_xticklabels()] == names
+    assert [t.get_text() for t in ax.get_yticklabels()] == names
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    assert len(ax.texts) == 9
+    plt.close("all")

@@ -1,0 +1,115 @@
+"""Module, Classifier, layer_summary, init_cnn and the LeNet models."""
+
+import pytest
+import torch
+from torch import nn
+
+import d2lmini as d2l
+
+
+class Tiny(d2l.Classifier):
+    def __init__(self, lr=0.5, hidden=8, _private=1):
+        super().__init__()
+        self.save_hyperparameters(ignore=["hidden"])
+        self.net = nn.Sequential(nn.Flatten(), nn.LazyLinear(hidden), nn.ReLU(), nn.LazyLinear(3))
+
+
+def test_save_hyperparameters():
+    m = Tiny(lr=0.25)
+    assert m.lr == 0.25 and m.hparams == {"lr": 0.25}
+    assert not hasattr(m, "hidden")
+
+
+def test_configure_optimizers_needs_lr():
+    class NoLr(d2l.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Linear(1, 1)
+
+    with pytest.raises(AttributeError, match="learning rate"):
+        NoLr().configure_optimizers()
+    assert isinstance(Tiny().configure_optimizers(), torch.optim.SGD)
+
+
+def test_forward_without_net_is_explained():
+    with pytest.raises(NotImplementedError, match="self.net"):
+        d2l.Module()(torch.zeros(1))
+
+
+def test_apply_init_sizes_lazy_layers_and_inits():
+    m = Tiny()
+    m.apply_init([torch.zeros(2, 1, 2, 2)], d2l.init_cnn)
+    assert m.net[1].weight.shape == (8, 4)
+
+
+def test_init_cnn_is_xavier_uniform():
+    torch.manual_seed(0)
+    layer = nn.Linear(300, 100)
+    d2l.init_cnn(layer)
+    bound = (6 / (300 + 100)) ** 0.5
+    assert layer.weight.abs().max() <= bound
+    assert layer.weight.abs().max() > 0.95 * bound
+
+
+def test_classifier_loss_and_accuracy():
+    m = Tiny()
+    y_hat = torch.tensor([[5.0, 0.0, 0.0], [0.0, 5.0, 0.0]])
+    y = torch.tensor([0, 2])
+    assert m.accuracy(y_hat, y).item() == 0.5
+    expected = nn.functional.cross_entropy(y_hat, y)
+    assert torch.allclose(m.loss(y_hat, y), expected)
+    assert m.loss(y_hat, y, averaged=False).shape == (2,)
+    with pytest.raises(ValueError, match="logits"):
+        m.loss(torch.zeros(2, 3, 1), y)
+
+
+def test_training_step_logs_loss_and_accuracy():
+    m = Tiny()
+    logged = {}
+    m._metric_sink = lambda name, value, n: logged.update({name: (float(value), n)})
+    m.training_step((torch.zeros(4, 1, 2, 2), torch.zeros(4, dtype=torch.long)))
+    assert set(logged) == {"loss", "acc"} and logged["loss"][1] == 4
+
+
+def test_layer_summary_lenet(capsys):
+    rows = d2l.models.LeNet().layer_summary((1, 1, 28, 28))
+    shapes = [shape for _, shape, _ in rows]
+    for expected in [(1, 6, 28, 28), (1, 6, 14, 14), (1, 16, 10, 10), (1, 16, 5, 5),
+                     (1, 400), (1, 120), (1, 84), (1, 10)]:
+        assert expected in shapes
+    assert sum(n for *_, n in rows) == 61706
+    out = capsys.readouterr().out
+    assert "Total parameters: 61,706" in out and "AvgPool2d" in out
+
+
+def test_layer_summary_bad_shape_is_explained():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.LazyLinear(2))
+    with pytest.raises(ValueError, match=r"\(batch, channels, height, width\)"):
+        d2l.layer_summary(net, (5, 28))
+    with pytest.raises(ValueError, match=r"X\[None, None\]"):
+        d2l.layer_summary(d2l.models.LeNet(), (28, 28))
+
+
+def test_lenet_rejects_unbatched_input():
+    with pytest.raises(ValueError, match=r"X\[None, None\]"):
+        d2l.models.LeNet()(torch.zeros(28, 28))
+    with pytest.raises(ValueError, match="unsqueeze"):
+        d2l.models.ModernLeNet()(torch.zeros(5, 28, 28))
+
+
+def test_modern_lenet_same_shapes_different_layers():
+    classic, modern = d2l.models.LeNet(), d2l.models.ModernLeNet()
+    assert [p.shape for p in classic.parameters()] == [p.shape for p in modern.parameters()]
+    assert isinstance(modern.net[1], nn.ReLU) and isinstance(modern.net[2], nn.MaxPool2d)
+    assert modern.lr == 0.1 and classic.lr == 0.9
+
+
+def test_add_to_class():
+    class A:
+        pass
+
+    @d2l.add_to_class(A)
+    def twice(self, x):
+        return 2 * x
+
+    assert A().twice(3) == 6
