@@ -91,6 +91,7 @@ class History:
         fig = board.figure()
         if title:
             fig.suptitle(title)
+            fig.tight_layout()
         return fig
 
 
