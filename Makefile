@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test book lab benchmark student clean
+.PHONY: test book lab benchmark student execute clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ book: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/pip install -q jupyterlab
 	$(BIN)/jupyter lab notebooks
+
+# Re-run every notebook (or NB=notebooks/08_lenet.ipynb) top to bottom and store its outputs.
+NB ?= notebooks/*.ipynb
+execute: $(STAMP)
+	$(BIN)/jupyter execute --inplace --timeout=1800 $(NB)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

@@ -16,7 +16,7 @@
 
 4. Execution statistics. The ``execution-statistics`` directive reads the stored
    notebooks in ``notebooks/`` and makes a table of how long each one ran, from the
-   per-cell timestamps that nbclient (``jupyter nbconvert --execute``) stores in
+   per-cell timestamps that nbclient (``jupyter execute``) stores in
    ``cell.metadata.execution``. Nothing is typed by hand: rebuild the book after
    re-running a notebook and the table follows.
 
