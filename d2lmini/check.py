@@ -23,6 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .device import _module_device
+from .shapes import conv_output_size
+
 __all__ = ["Verdict", "conv_params", "corr2d", "model_output_shape", "num_params", "output_shape",
            "pool2d"]
 
@@ -112,11 +115,7 @@ def output_shape(answer, n, k, p=0, s=1, verbose: bool = True) -> Verdict:
         True
     """
     n2, k2, p2, s2 = _pair(n, "n", 1), _pair(k, "k", 1), _pair(p, "p", 0), _pair(s, "s", 1)
-    for ni, ki, pi in zip(n2, k2, p2):
-        if ki > ni + 2 * pi:
-            raise ValueError(f"the kernel ({ki}) is larger than the padded input ({ni} + 2*{pi}): "
-                             "no output; check the problem's parameters")
-    right = tuple((ni + 2 * pi - ki) // si + 1 for ni, ki, pi, si in zip(n2, k2, p2, s2))
+    right = conv_output_size(n2, k2, p2, s2)   # raises when the kernel does not fit
     problem = (f"a size-{n} input with kernel {k}, padding {p}, stride {s}" if
                not isinstance(n, (tuple, list)) else
                f"an input of {n[0]}x{n[1]} with kernel {k}, padding {p}, stride {s}")
@@ -346,8 +345,7 @@ def model_output_shape(model: nn.Module, input_shape: Sequence[int] = (1, 1, 28,
 
     leaves = [m for m in model.modules() if not list(m.children())]
     hooks = [m.register_forward_pre_hook(record) for m in leaves]
-    param = next(iter(model.parameters()), None)
-    device = param.device if param is not None else torch.device("cpu")
+    device = _module_device(model)
     was_training = model.training
     model.eval()
     try:

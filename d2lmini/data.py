@@ -143,6 +143,18 @@ def _load_split(name: str, root: str, train: bool) -> tuple[torch.Tensor, torch.
     return dataset.data.contiguous(), dataset.targets.long().contiguous()
 
 
+def _check_split(images: torch.Tensor, labels: torch.Tensor) -> None:
+    """Raise a ValueError unless ``images`` is uint8 (N, H, W) and ``labels`` has shape (N,)."""
+    if images.dtype != torch.uint8 or images.dim() != 3:
+        raise ValueError(
+            f"expected uint8 images (N, H, W) with values 0-255, got {images.dtype} "
+            f"{tuple(images.shape)}: convert float images in [0, 1] with (X * 255).to(torch.uint8)"
+        )
+    if labels.shape != images.shape[:1]:
+        raise ValueError(f"{len(images)} images but labels of shape {tuple(labels.shape)}: "
+                         "give one label per image")
+
+
 class ImageSplit(Dataset):
     """One split of an image data set as a map-style ``Dataset`` of ``(image, label)``.
 
@@ -155,10 +167,7 @@ class ImageSplit(Dataset):
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        if images.dtype != torch.uint8 or images.dim() != 3:
-            raise ValueError(f"expected uint8 images (N, H, W), got {images.dtype} {tuple(images.shape)}")
-        if labels.shape != images.shape[:1]:
-            raise ValueError(f"{len(images)} images but labels of shape {tuple(labels.shape)}")
+        _check_split(images, labels)
         self.images, self.labels = images, labels
 
     def __len__(self) -> int:
@@ -198,6 +207,7 @@ class TensorLoader:
     ) -> None:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        _check_split(images, labels)
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle = batch_size, shuffle
         self.resize, self.drop_last = resize, drop_last

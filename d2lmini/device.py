@@ -79,6 +79,12 @@ def best_device() -> torch.device:
     return try_gpu(0)
 
 
+def _module_device(module: torch.nn.Module) -> torch.device:
+    """Device of ``module``'s first parameter; the CPU for a module without parameters."""
+    param = next(iter(module.parameters()), None)
+    return param.device if param is not None else cpu()
+
+
 def set_seed(seed: int) -> None:
     """Seed Python's, NumPy's and PyTorch's random generators (all devices).
 

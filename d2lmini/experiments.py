@@ -81,6 +81,9 @@ class Runs:
 class SubsetData(DataModule):
     """A fixed random part of a data module's splits (same part on every call).
 
+    Batches are resized like the original's when its ``resize`` attribute is set
+    (:func:`subset` copies it).
+
     Example:
         >>> small = SubsetData(torch.zeros(100, 28, 28, dtype=torch.uint8), torch.arange(100),
         ...                    torch.zeros(20, 28, 28, dtype=torch.uint8), torch.arange(20), 32)
@@ -93,11 +96,13 @@ class SubsetData(DataModule):
         self.train_images, self.train_labels = train_images, train_labels
         self.val_images, self.val_labels = val_images, val_labels
         self.batch_size = batch_size
+        self.resize: tuple[int, int] | None = None
 
     def get_dataloader(self, train: bool) -> TensorLoader:
         if train:
-            return TensorLoader(self.train_images, self.train_labels, self.batch_size, shuffle=True)
-        return TensorLoader(self.val_images, self.val_labels, self.batch_size)
+            return TensorLoader(self.train_images, self.train_labels, self.batch_size, shuffle=True,
+                                resize=self.resize)
+        return TensorLoader(self.val_images, self.val_labels, self.batch_size, resize=self.resize)
 
     def __repr__(self) -> str:
         return (f"SubsetData(train={len(self.train_labels)}, val={len(self.val_labels)}, "
@@ -131,8 +136,10 @@ def subset(data, n_train: int | None = None, n_val: int | None = None, seed: int
         idx = torch.randperm(total, generator=gen)[:n]
         return split.images[idx], split.labels[idx]
 
-    return SubsetData(*pick(data.train, n_train, "n_train"), *pick(data.val, n_val, "n_val"),
-                      batch_size=data.batch_size)
+    small = SubsetData(*pick(data.train, n_train, "n_train"), *pick(data.val, n_val, "n_val"),
+                       batch_size=data.batch_size)
+    small.resize = getattr(data, "resize", None)   # e.g. FashionMNIST(128, resize=32)
+    return small
 
 
 def train_seeds(

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .device import _module_device
+
 __all__ = ["confusion_matrix", "most_confused", "show_confusion_matrix"]
 
 
@@ -56,8 +58,7 @@ def confusion_matrix(model: nn.Module, loader: Iterable, num_classes: int | None
         >>> confusion_matrix(net, loader).sum().item()
         5
     """
-    param = next(iter(model.parameters()), None)
-    device = param.device if param is not None else torch.device("cpu")
+    device = _module_device(model)
     was_training = model.training
     model.eval()
     cm = None
@@ -70,6 +71,12 @@ def confusion_matrix(model: nn.Module, loader: Iterable, num_classes: int | None
             if logits.dim() != 2 or logits.shape[0] != len(y):
                 raise ValueError(
                     f"expected logits of shape ({len(y)}, classes), got {tuple(logits.shape)}"
+                )
+            if num_classes is not None and num_classes < logits.shape[1]:
+                raise ValueError(
+                    f"num_classes={num_classes} but the model scores {logits.shape[1]} classes: "
+                    "a prediction could land outside the matrix; leave num_classes out or "
+                    "give at least the width of the model's output"
                 )
             k = num_classes if num_classes is not None else logits.shape[1]
             if cm is None:
@@ -93,7 +100,7 @@ def most_confused(cm, class_names: Sequence[str], k: int = 5) -> list[tuple[str,
         [('dog', 'cat', 3)]
     """
     cm = _check_cm(cm, class_names)
-    errors = cm.clone()
+    errors = cm.to(torch.float64, copy=True)   # also safe for unsigned counts (uint8 has no -1)
     errors.fill_diagonal_(-1)
     counts, flat = errors.flatten().sort(descending=True, stable=True)
     n = cm.shape[0]
@@ -114,6 +121,7 @@ def show_confusion_matrix(
     With ``emphasize_errors`` (default) the colour scale stops at the largest
     off-diagonal count, so that the mistakes are visible next to the much larger
     diagonal (the diagonal cells are then all at full colour: read their numbers).
+    A float matrix (e.g. each row divided by its sum) is drawn with its fractions.
 
     Example:
         >>> ax = show_confusion_matrix(torch.tensor([[5, 1], [3, 4]]), ["cat", "dog"])
@@ -123,7 +131,9 @@ def show_confusion_matrix(
     cm = _check_cm(cm, class_names).cpu().numpy()
     n = cm.shape[0]
     off = cm[~np.eye(n, dtype=bool)]
-    vmax = max(int(off.max()), 1) if emphasize_errors and off.size else max(int(cm.max()), 1)
+    top = float(off.max()) if emphasize_errors and off.size else float(cm.max())
+    vmax = top if top > 0 else 1.0
+    fractions = np.issubdtype(cm.dtype, np.floating)
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     image = ax.imshow(cm, cmap="Blues", vmin=0, vmax=vmax)
@@ -131,7 +141,7 @@ def show_confusion_matrix(
     cbar.set_label("examples" + (" (colour capped at the largest error)" if emphasize_errors else ""))
     for (r, c), v in np.ndenumerate(cm):
         dark = v > 0.6 * vmax
-        ax.text(c, r, str(int(v)), ha="center", va="center", fontsize=7,
+        ax.text(c, r, f"{v:.2f}" if fractions else str(int(v)), ha="center", va="center", fontsize=7,
                 color="white" if dark else "black", fontweight="bold" if r == c else "normal")
     ax.set_xticks(range(n), labels=class_names, rotation=45, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(n), labels=class_names)

@@ -29,6 +29,20 @@ def _check_images(X: torch.Tensor, model: str) -> None:
         raise ValueError(f"{model} expects a batch of shape (B, 1, 28, 28), got {shape}:{hint}")
 
 
+def _lenet_layers(activation: type[nn.Module], pool: type[nn.Module], num_classes: int) -> nn.Sequential:
+    """LeNet-5's layers with the given activation and pooling classes."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), activation(),
+        pool(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), activation(),
+        pool(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), activation(),
+        nn.Linear(120, 84), activation(),
+        nn.Linear(84, num_classes),
+    )
+
+
 class LeNet(Classifier):
     """Classic LeNet-5: sigmoid activations and average pooling (61,706 parameters).
 
@@ -40,16 +54,7 @@ class LeNet(Classifier):
     def __init__(self, lr: float = 0.9, num_classes: int = 10, xavier: bool = True) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
-            nn.AvgPool2d(kernel_size=2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-            nn.AvgPool2d(kernel_size=2, stride=2),
-            nn.Flatten(),
-            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-            nn.Linear(120, 84), nn.Sigmoid(),
-            nn.Linear(84, num_classes),
-        )
+        self.net = _lenet_layers(nn.Sigmoid, nn.AvgPool2d, num_classes)
         if xavier:
             self.apply(init_cnn)
 
@@ -69,15 +74,6 @@ class ModernLeNet(LeNet):
     def __init__(self, lr: float = 0.1, num_classes: int = 10, xavier: bool = True) -> None:
         Classifier.__init__(self)
         self.save_hyperparameters()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(),
-            nn.MaxPool2d(kernel_size=2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(),
-            nn.MaxPool2d(kernel_size=2, stride=2),
-            nn.Flatten(),
-            nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-            nn.Linear(120, 84), nn.ReLU(),
-            nn.Linear(84, num_classes),
-        )
+        self.net = _lenet_layers(nn.ReLU, nn.MaxPool2d, num_classes)
         if xavier:
             self.apply(init_cnn)

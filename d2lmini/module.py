@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .device import _module_device
 from .utils import accuracy as _accuracy
 
 __all__ = ["Classifier", "Module", "init_cnn", "layer_summary"]
@@ -53,9 +54,10 @@ def _parameter_count(module: nn.Module, recurse: bool = True) -> int:
 def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, tuple, int]]:
     """Print each layer's output shape and parameter count for an input of ``X_shape``.
 
-    Runs one forward pass on zeros (which also sizes lazy layers) and reports every
-    leaf layer in the order it ran, then the total number of parameters. Returns the
-    rows as ``(layer name, output shape, parameters)``.
+    Runs one forward pass on zeros in eval mode (which also sizes lazy layers, and leaves
+    batch-norm statistics untouched) and reports every leaf layer in the order it ran,
+    then the total number of parameters. Returns the rows as
+    ``(layer name, output shape, parameters)``.
 
     Example:
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
@@ -74,8 +76,9 @@ def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, t
 
     leaves = [m for m in model.modules() if not list(m.children())]
     hooks = [m.register_forward_hook(record) for m in leaves]
-    param = next(iter(model.parameters()), None)
-    device = param.device if param is not None else torch.device("cpu")
+    device = _module_device(model)
+    was_training = model.training
+    model.eval()
     try:
         model(torch.zeros(X_shape, device=device))
     except RuntimeError as exc:
@@ -87,6 +90,7 @@ def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, t
     finally:
         for h in hooks:
             h.remove()
+        model.train(was_training)
     # Counted after the forward pass, so that lazy layers have their sizes.
     rows = [(type(m).__name__, shape, _parameter_count(m)) for m, shape in calls]
     width = max([len("Layer")] + [len(r[0]) for r in rows])

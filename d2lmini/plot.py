@@ -270,7 +270,7 @@ class ProgressBoard:
         >>> for epoch in range(3):
         ...     board.draw(epoch, 1 / (epoch + 1), "train loss", panel="loss")
         >>> board.data["train loss"]
-        ([0, 1, 2], [1.0, 0.5, 0.3333333333333333])
+        ([0.0, 1.0, 2.0], [1.0, 0.5, 0.3333333333333333])
     """
 
     def __init__(

@@ -209,7 +209,8 @@ class Trainer:
                 record = self._fit_epoch(train_loader, val_loader, status)
                 self.history.append(record)
                 _draw_epoch(board, record)
-                board.flush() if show else None
+                if show:
+                    board.flush()
                 status.epoch_done(record)
         except KeyboardInterrupt:
             self.history.interrupted = True
@@ -220,8 +221,6 @@ class Trainer:
         finally:
             model._metric_sink = None
             model.eval()
-        if not show and self.progress and len(self.history):
-            board.flush()
         return self.history
 
     def _fit_epoch(self, train_loader, val_loader, status) -> dict[str, float]:

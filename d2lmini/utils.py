@@ -15,6 +15,8 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from .device import _module_device
+
 __all__ = ["Accumulator", "Timer", "accuracy", "add_to_class", "evaluate_accuracy"]
 
 
@@ -101,6 +103,16 @@ class Accumulator:
         return f"Accumulator({self.data})"
 
 
+def _num_correct(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Number of rows of logits ``y_hat`` (N, classes) whose argmax equals label ``y`` (N,)."""
+    if y_hat.dim() != 2 or y.dim() != 1 or y_hat.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"expected logits of shape (N, classes) and labels of shape (N,), "
+            f"got {tuple(y_hat.shape)} and {tuple(y.shape)}"
+        )
+    return (y_hat.argmax(dim=1) == y).sum()
+
+
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Fraction of rows of logits ``y_hat`` (N, classes) whose argmax equals label ``y`` (N,).
 
@@ -108,12 +120,7 @@ def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         >>> accuracy(torch.tensor([[0.1, 0.9], [0.8, 0.2]]), torch.tensor([1, 1]))
         tensor(0.5000)
     """
-    if y_hat.dim() != 2 or y.dim() != 1 or y_hat.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"expected logits of shape (N, classes) and labels of shape (N,), "
-            f"got {tuple(y_hat.shape)} and {tuple(y.shape)}"
-        )
-    return (y_hat.argmax(dim=1) == y).float().mean()
+    return _num_correct(y_hat, y).float() / len(y)
 
 
 @torch.no_grad()
@@ -133,8 +140,7 @@ def evaluate_accuracy(
         True
     """
     if device is None:
-        param = next(net.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
+        device = _module_device(net)
     was_training = net.training
     net.eval()
     correct = torch.zeros((), device=device)
@@ -142,7 +148,7 @@ def evaluate_accuracy(
     try:
         for X, y in data_iter:
             X, y = X.to(device), y.to(device)
-            correct += (net(X).argmax(dim=1) == y).sum()
+            correct += _num_correct(net(X), y)
             total += y.numel()
     finally:
         net.train(was_training)

@@ -125,3 +125,10 @@ def test_corrupt_bytes_are_reported(tmp_path, fashion):
     _load_split.cache_clear()
     with pytest.raises(d2l.DataError, match="md5"):
         d2l.FashionMNIST(root=tmp_path)
+
+
+def test_tensor_loader_rejects_float_images_and_label_mismatch():
+    with pytest.raises(ValueError, match="uint8"):   # would be divided by 255 a second time
+        TensorLoader(torch.rand(4, 28, 28), torch.arange(4), batch_size=2)
+    with pytest.raises(ValueError, match="one label per image"):
+        TensorLoader(torch.zeros(10, 28, 28, dtype=torch.uint8), torch.arange(5), batch_size=4)

@@ -97,3 +97,9 @@ def test_subset_data_loaders():
     X, y = next(iter(d.train_dataloader()))
     assert X.shape == (4, 1, 4, 4) and X.dtype == torch.float32
     assert len(d.val_dataloader()) == 1 and "train=10" in repr(d)
+
+
+def test_subset_keeps_the_resize_of_the_original(toy):
+    toy.resize = (12, 12)
+    X, _ = next(iter(subset(toy, n_train=10).train_dataloader()))
+    assert X.shape == (10, 1, 12, 12)

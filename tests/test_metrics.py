@@ -68,3 +68,28 @@ def test_show_confusion_matrix_labels_axes_with_class_names():
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     assert len(ax.texts) == 9
     plt.close("all")
+
+
+def test_confusion_matrix_rejects_num_classes_below_the_model_width():
+    # A prediction of class 2 with num_classes=2 used to be counted in the next row.
+    with pytest.raises(ValueError, match="num_classes=2"):
+        confusion_matrix(Fixed(3), [(torch.tensor([[2.0]]), torch.tensor([0]))], num_classes=2)
+    cm = confusion_matrix(Fixed(3), [(torch.tensor([[2.0]]), torch.tensor([0]))], num_classes=4)
+    assert cm.shape == (4, 4) and cm[0, 2] == 1
+
+
+def test_most_confused_unsigned_counts_and_input_untouched():
+    import numpy as np
+
+    assert most_confused(np.array([[5, 1], [3, 4]], dtype=np.uint8), ["a", "b"]) == [
+        ("b", "a", 3), ("a", "b", 1)]
+    cm = torch.tensor([[5.0, 1.0], [3.0, 4.0]], dtype=torch.float64)
+    most_confused(cm, ["a", "b"])
+    assert cm[0, 0] == 5.0
+
+
+def test_show_confusion_matrix_of_fractions_shows_the_fractions():
+    cm = torch.tensor([[0.9, 0.1], [0.3, 0.7]])          # rows normalised: used to print all 0s
+    ax = show_confusion_matrix(cm, ["cat", "dog"])
+    assert [t.get_text() for t in ax.texts] == ["0.90", "0.10", "0.30", "0.70"]
+    assert ax.images[0].get_clim() == (0, pytest.approx(0.3))

@@ -113,3 +113,13 @@ def test_add_to_class():
         return 2 * x
 
     assert A().twice(3) == 6
+
+
+def test_layer_summary_runs_in_eval_mode_and_restores_it(capsys):
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 3),
+                        nn.BatchNorm1d(3))
+    net.train()
+    stats = [b.clone() for b in net.buffers()]
+    rows = d2l.layer_summary(net, (1, 1, 4, 4))   # batch of one: BatchNorm1d needs eval mode
+    assert rows[-1][1] == (1, 3) and net.training
+    assert all(torch.equal(a, b) for a, b in zip(stats, net.buffers()))  # statistics untouched

@@ -105,3 +105,10 @@ def test_progress_board_collects_points():
     assert len(board.figure().axes) == 2
     with pytest.raises(ValueError, match="unknown panel"):
         board.draw(1, 1, "x", panel="nope")
+
+
+def test_evaluate_accuracy_rejects_labels_that_would_broadcast():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    column = torch.tensor([[1], [1], [0], [1]])  # (N, 1): used to broadcast to (N, N), giving 3.0
+    with pytest.raises(ValueError, match=r"labels of shape \(N,\)"):
+        d2l.evaluate_accuracy(net, [(torch.zeros(4, 2, 2), column)])
