@@ -17,6 +17,7 @@ a window that would stick out past the padded input is not used: round down.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 
 import torch
@@ -71,15 +72,18 @@ def _pair(value, name: str, minimum: int) -> tuple[int, int]:
     return vals
 
 
-def _as_int_answer(answer, what: str):
-    """An int, or None when ``answer`` is not a whole number."""
+def _as_int_answer(answer):
+    """An int, or None when ``answer`` is not a whole number.
+
+    Python, NumPy and one-element torch numbers are accepted (e.g. ``np.int64(28)``).
+    """
     if isinstance(answer, torch.Tensor) and answer.numel() == 1:
         answer = answer.item()
     if isinstance(answer, bool):
         return None
-    if isinstance(answer, int):
-        return answer
-    if isinstance(answer, float) and answer.is_integer():
+    if isinstance(answer, numbers.Integral):
+        return int(answer)
+    if isinstance(answer, numbers.Real) and float(answer).is_integer():
         return int(answer)
     return None
 
@@ -122,10 +126,10 @@ def output_shape(answer, n, k, p=0, s=1, verbose: bool = True) -> Verdict:
     if isinstance(answer, (tuple, list, torch.Size)):
         if len(answer) < 1:
             raise ValueError("answer is empty: give the output size, e.g. 28 or (28, 28)")
-        vals = [_as_int_answer(a, "answer") for a in answer]
+        vals = [_as_int_answer(a) for a in answer]
         vals = vals[-2:] if len(vals) >= 2 else vals * 2
     else:
-        vals = [_as_int_answer(answer, "answer")] * 2
+        vals = [_as_int_answer(answer)] * 2
     if any(v is None for v in vals):
         return _verdict(False, f"you answered {answer!r} for {problem}.",
                         "an output size is a whole number of window positions: round down "
@@ -154,7 +158,7 @@ def conv_params(answer, c_in: int, c_out: int, k, bias: bool = True, verbose: bo
     kh, kw = _pair(k, "k", 1)
     weights = c_out * c_in * kh * kw
     right = weights + (c_out if bias else 0)
-    a = _as_int_answer(answer, "answer")
+    a = _as_int_answer(answer)
     problem = f"Conv2d({c_in}, {c_out}, kernel_size={k}{'' if bias else ', bias=False'})"
     if a == right:
         return _verdict(True, f"{answer!r} parameters in {problem}.", verbose=verbose)
@@ -196,7 +200,7 @@ def num_params(answer, model: nn.Module, verbose: bool = True) -> Verdict:
     right = sum(p.numel() for p in params)
     biases = sum(p.numel() for name, p in model.named_parameters() if p.requires_grad
                  and name.rsplit(".", 1)[-1] == "bias")
-    a = _as_int_answer(answer, "answer")
+    a = _as_int_answer(answer)
     what = f"{type(model).__name__}"
     if a == right:
         return _verdict(True, f"{answer!r} parameters in the {what}.", verbose=verbose)
@@ -286,7 +290,8 @@ def pool2d(fn: Callable[[torch.Tensor, tuple[int, int]], torch.Tensor], mode: st
     """Check a 2-D pooling ``fn(X, (p_h, p_w))`` (no padding, stride 1) on random inputs.
 
     ``mode`` is ``"max"`` or ``"avg"``; results are compared with PyTorch's pooling. For a
-    function with a mode argument, pass e.g. ``lambda X, size: pool2d(X, size, "avg")``.
+    function with a mode argument, give the mode to both, e.g.
+    ``d2l.check.pool2d(lambda X, size: pool2d(X, size, "avg"), mode="avg")``.
 
     Example:
         >>> bool(pool2d(lambda X, s: F.max_pool2d(X[None], s, stride=1)[0], verbose=False))
@@ -336,15 +341,21 @@ def model_output_shape(model: nn.Module, input_shape: Sequence[int] = (1, 1, 28,
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     input_shape, expected = tuple(int(v) for v in input_shape), tuple(int(v) for v in expected)
-    seen: list[tuple[str, tuple]] = []
+    seen: list[list] = []   # [layer, input shape, output shape once it has run]
     names = {m: n for n, m in model.named_modules()}
 
-    def record(layer, inputs, _output=None):
-        shape = tuple(inputs[0].shape) if inputs and isinstance(inputs[0], torch.Tensor) else ()
-        seen.append((names.get(layer, type(layer).__name__) or type(layer).__name__, shape))
+    def shape_of(values) -> tuple:
+        return tuple(values.shape) if isinstance(values, torch.Tensor) else ()
+
+    def before(layer, inputs):
+        seen.append([layer, shape_of(inputs[0]) if inputs else (), None])
+
+    def after(layer, _inputs, output):
+        seen[-1][2] = shape_of(output)
 
     leaves = [m for m in model.modules() if not list(m.children())]
-    hooks = [m.register_forward_pre_hook(record) for m in leaves]
+    hooks = [m.register_forward_pre_hook(before) for m in leaves]
+    hooks += [m.register_forward_hook(after) for m in leaves]
     device = _module_device(model)
     was_training = model.training
     model.eval()
@@ -359,9 +370,12 @@ def model_output_shape(model: nn.Module, input_shape: Sequence[int] = (1, 1, 28,
             h.remove()
         model.train(was_training)
     if err:
-        where = (f" in layer {seen[-1][0]} ({type(dict(model.named_modules())[seen[-1][0]]).__name__}"
-                 f" received shape {seen[-1][1]})" if seen and seen[-1][0] in dict(model.named_modules())
-                 else "")
+        where = ""
+        if seen:
+            layer, shape_in, shape_out = seen[-1]
+            name = f"{names.get(layer) or type(layer).__name__} ({type(layer).__name__}"
+            where = (f" in layer {name} received shape {shape_in})" if shape_out is None else
+                     f" after layer {name} output shape {shape_out}), in the model's own forward code")
         return _verdict(False, f"the model fails on an input of shape {input_shape}{where}: {err}.",
                         "print each layer's output shape (d2l.layer_summary) and check that every "
                         "layer's input size matches what the previous layer produces, e.g. the "

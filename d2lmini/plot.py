@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -168,7 +169,7 @@ def _grid(maps: np.ndarray, num_cols: int, scale: float, titles, cmap, symmetric
     num_rows = -(-n // num_cols)
     fig, axes = plt.subplots(num_rows, num_cols, figsize=(num_cols * scale, num_rows * scale),
                              squeeze=False)
-    vmax = float(np.abs(maps).max()) or 1.0 if symmetric else None
+    vmax = (float(np.abs(maps).max()) or 1.0) if symmetric else None   # 1.0 when all zero
     for i, ax in enumerate(axes.flatten()):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -293,8 +294,6 @@ class ProgressBoard:
 
     def draw(self, x: float, y: float, label: str, panel: str | None = None) -> None:
         """Add point (x, y) to the curve ``label`` (on ``panel``) and redraw if due."""
-        import time
-
         panel = panel or self.panels[0]
         if panel not in self.panels:
             raise ValueError(f"unknown panel {panel!r}; this board has {self.panels}")
@@ -326,8 +325,6 @@ class ProgressBoard:
         return fig
 
     def _render(self) -> None:
-        import time
-
         self._last_draw = time.perf_counter()
         if not (self.display and in_notebook()):
             return

@@ -22,7 +22,6 @@ import torch
 from torch import nn
 
 from .device import best_device, cpu
-from .device import num_gpus as _num_gpus
 from .module import Module
 from .plot import ProgressBoard, in_notebook
 
@@ -130,7 +129,8 @@ class Trainer:
         max_epochs: number of passes over the training data.
         num_gpus: ``None`` (default) uses the fastest device here (CUDA, then Apple
             MPS, then the CPU); ``0`` forces the CPU; ``1`` or more asks for a GPU and
-            falls back to the CPU when there is none, as in the d2l book.
+            falls back like ``None`` (Apple MPS, else the CPU) when there is no CUDA GPU.
+            Only one GPU is used, whatever the number.
         device: a device to use instead of choosing one (overrides ``num_gpus``).
         gradient_clip_val: clip the gradient norm to this value (0 = no clipping).
         progress: show a live progress line and curves in a notebook (one line per
@@ -154,12 +154,10 @@ class Trainer:
             raise ValueError(f"max_epochs must be a positive int, got {max_epochs!r}")
         if device is not None:
             self.device = torch.device(device)
-        elif num_gpus is None:
-            self.device = best_device()
         elif num_gpus == 0:
             self.device = cpu()
-        else:
-            self.device = torch.device("cuda:0") if _num_gpus() > 0 else best_device()
+        else:  # None, or a request for GPUs: the fastest single device here
+            self.device = best_device()
         self.max_epochs = max_epochs
         self.gradient_clip_val = gradient_clip_val
         self.progress = progress

@@ -1,4 +1,6 @@
-"""Shared test set-up: a non-interactive matplotlib, closed figures, data-root helpers."""
+"""Shared test set-up: a non-interactive matplotlib, closed figures, data-root and book helpers."""
+
+from pathlib import Path
 
 import matplotlib
 
@@ -6,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import pytest
+import yaml
 
 import d2lmini as d2l
 
@@ -35,3 +38,23 @@ def mnist():
     if not have_real_data("MNIST"):
         pytest.skip(f"MNIST not found under {d2l.data_root()}: set D2LMINI_DATA")
     return d2l.MNIST(batch_size=256)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_files() -> list[str]:
+    """Every file _toc.yml lists, root first, as written there (usually without a suffix)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files

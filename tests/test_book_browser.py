@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from conftest import toc_files as _toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -38,22 +39,6 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage", "--window-size=1366,800",
 ]
 PAGE_TIMEOUT = 30  # seconds
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
 
 
 def _repository() -> tuple[str, str]:

@@ -157,3 +157,28 @@ def test_verdict_prints_and_is_truthy(capsys):
     assert capsys.readouterr().out.strip() == v.message
     check.output_shape(28, n=30, k=3, verbose=False)
     assert capsys.readouterr().out == ""
+
+
+def test_numpy_numbers_are_accepted_as_answers():
+    import numpy as np
+
+    # np.int64 is not a Python int: it used to be judged "not a whole number".
+    assert check.output_shape(np.int64(28), n=30, k=3, verbose=False)
+    assert check.output_shape((np.int64(14), np.float64(7.0)), n=(28, 14), k=3, p=1, s=2, verbose=False)
+    assert check.conv_params(np.int64(456), c_in=3, c_out=6, k=5, verbose=False)
+    assert check.num_params(np.int32(15), nn.Linear(4, 3), verbose=False)
+    assert not check.output_shape(np.bool_(True), n=3, k=3, verbose=False)
+
+
+def test_model_output_shape_blames_forward_code_not_the_last_layer():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.fc = nn.Conv2d(1, 6, 5), nn.Linear(400, 10)
+
+        def forward(self, X):
+            return self.fc(self.conv(X).reshape(len(X), 400))   # wrong size: 6 * 24 * 24
+
+    v = check.model_output_shape(Net(), verbose=False)
+    assert not v and "after layer conv (Conv2d output shape (1, 6, 24, 24))" in v.message
+    assert "forward code" in v.message
