@@ -282,8 +282,10 @@ class ProgressBoard:
         figsize: tuple[float, float] | None = None,
         display: bool = True,
         min_interval: float = 2.0,
+        title: str | None = None,
     ) -> None:
         self.panels, self.xlabel, self.xlim = tuple(panels), xlabel, xlim
+        self.title = title
         self.figsize = figsize or (4.0 * len(self.panels), 3.0)
         self.display = display
         self.min_interval = min_interval
@@ -321,6 +323,8 @@ class ProgressBoard:
             ax.grid(True, alpha=0.3)
             if labels:
                 ax.legend(fontsize=8)
+        if self.title:
+            fig.suptitle(self.title)
         fig.tight_layout()
         return fig
 

@@ -84,19 +84,15 @@ class History:
 
     def plot(self, title: str | None = None):
         """Loss and accuracy per epoch, training and validation, side by side."""
-        board = _board(max(1, len(self)), display=False)
+        board = _board(max(1, len(self)), display=False, title=title)
         for r in self.records:
             _draw_epoch(board, r)
-        fig = board.figure()
-        if title:
-            fig.suptitle(title)
-            fig.tight_layout()
-        return fig
+        return board.figure()
 
 
-def _board(max_epochs: int, display: bool) -> ProgressBoard:
+def _board(max_epochs: int, display: bool, title: str | None = None) -> ProgressBoard:
     return ProgressBoard(panels=("loss", "accuracy"), xlabel="epoch",
-                         xlim=(0, max_epochs), display=display)
+                         xlim=(0, max_epochs), display=display, title=title)
 
 
 def _draw_epoch(board: ProgressBoard, r: dict[str, float]) -> None:
@@ -198,7 +194,8 @@ class Trainer:
         self.optim = model.configure_optimizers()
         self.history = History(str(self.device))
         show = self.progress and in_notebook()
-        board = _board(self.max_epochs, display=show)
+        title = f"Training {type(model).__name__} on {type(data).__name__} ({self.device})"
+        board = _board(self.max_epochs, display=show, title=title)
         status = _Status(show, self.progress, self.max_epochs, self.num_train_batches, self.device)
         self.epoch = 0
         try:

@@ -98,11 +98,12 @@ def test_kernel_and_feature_map_grids():
 
 
 def test_progress_board_collects_points():
-    board = d2l.ProgressBoard(panels=("loss", "accuracy"), display=False)
+    board = d2l.ProgressBoard(panels=("loss", "accuracy"), display=False, title="run 1")
     board.draw(1, 0.5, "train loss", panel="loss")
     board.draw(1, 0.9, "val acc", panel="accuracy")
     assert board.data["val acc"] == ([1.0], [0.9])
-    assert len(board.figure().axes) == 2
+    fig = board.figure()
+    assert len(fig.axes) == 2 and fig._suptitle.get_text() == "run 1"
     with pytest.raises(ValueError, match="unknown panel"):
         board.draw(1, 1, "x", panel="nope")
 
