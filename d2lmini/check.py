@@ -183,7 +183,8 @@ def conv_params(answer, c_in: int, c_out: int, k, bias: bool = True, verbose: bo
 
 
 def num_params(answer, model: nn.Module, verbose: bool = True) -> Verdict:
-    """Check a count of the trainable parameters of ``model`` (a layer or a network).
+    """Check a count of all the parameters of ``model`` (a layer or a network), as
+    :func:`~d2lmini.layer_summary` counts them.
 
     Lazy layers must be sized first (run one forward pass).
 
@@ -193,13 +194,13 @@ def num_params(answer, model: nn.Module, verbose: bool = True) -> Verdict:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    params = [p for p in model.parameters() if p.requires_grad]
+    params = list(model.parameters())
     if any(isinstance(p, nn.parameter.UninitializedParameter) for p in params):
         raise ValueError("the model has lazy layers that are not sized yet: run one forward "
                          "pass, e.g. model(torch.zeros(1, 1, 28, 28)), before counting")
     right = sum(p.numel() for p in params)
-    biases = sum(p.numel() for name, p in model.named_parameters() if p.requires_grad
-                 and name.rsplit(".", 1)[-1] == "bias")
+    biases = sum(p.numel() for name, p in model.named_parameters()
+                 if name.rsplit(".", 1)[-1] == "bias")
     a = _as_int_answer(answer)
     what = f"{type(model).__name__}"
     if a == right:

@@ -120,6 +120,8 @@ def show_window(X: torch.Tensor, K: torch.Tensor, i: int, j: int, figsize=(9.0, 
         >>> len(axes)
         3
     """
+    if not isinstance(X, torch.Tensor) or not isinstance(K, torch.Tensor):
+        raise TypeError(f"show_window takes two tensors, got {type(X).__name__} and {type(K).__name__}")
     if X.dim() != 2 or K.dim() != 2:
         raise ValueError(f"expected a 2-D input and kernel, got {tuple(X.shape)} and {tuple(K.shape)}")
     Y = apply_kernel(X.float(), K.float())

@@ -99,6 +99,8 @@ def most_confused(cm, class_names: Sequence[str], k: int = 5) -> list[tuple[str,
         >>> most_confused(torch.tensor([[5, 1], [3, 4]]), ["cat", "dog"], k=1)
         [('dog', 'cat', 3)]
     """
+    if not isinstance(k, int) or k < 0:
+        raise ValueError(f"k must be a whole number of pairs, 0 or more, got {k!r}")
     cm = _check_cm(cm, class_names)
     errors = cm.to(torch.float64, copy=True)   # also safe for unsigned counts (uint8 has no -1)
     errors.fill_diagonal_(-1)

@@ -182,3 +182,9 @@ def test_model_output_shape_blames_forward_code_not_the_last_layer():
     v = check.model_output_shape(Net(), verbose=False)
     assert not v and "after layer conv (Conv2d output shape (1, 6, 24, 24))" in v.message
     assert "forward code" in v.message
+
+
+def test_num_params_counts_frozen_layers_like_layer_summary():
+    net = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    net[0].requires_grad_(False)
+    assert bool(d2l.check.num_params(23, net, verbose=False))

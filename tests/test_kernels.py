@@ -79,3 +79,8 @@ def test_show_window_draws_three_panels():
     plt.close("all")
     with pytest.raises(ValueError, match="outside"):
         show_window(X, torch.ones(2, 2), 2, 0)
+
+
+def test_show_window_rejects_non_tensors():
+    with pytest.raises(TypeError, match="two tensors"):
+        show_window([[1, 2], [3, 4]], torch.ones(1, 1), 0, 0)

@@ -93,3 +93,8 @@ def test_show_confusion_matrix_of_fractions_shows_the_fractions():
     ax = show_confusion_matrix(cm, ["cat", "dog"])
     assert [t.get_text() for t in ax.texts] == ["0.90", "0.10", "0.30", "0.70"]
     assert ax.images[0].get_clim() == (0, pytest.approx(0.3))
+
+
+def test_most_confused_rejects_negative_k():
+    with pytest.raises(ValueError, match="k must be"):
+        most_confused(torch.tensor([[5, 1], [3, 4]]), ["cat", "dog"], k=-1)
