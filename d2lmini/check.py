@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import _module_device
+from .module import trace_layers
 from .shapes import conv_output_size
 
 __all__ = ["Verdict", "conv_params", "corr2d", "model_output_shape", "num_params", "output_shape",
@@ -344,32 +344,10 @@ def model_output_shape(model: nn.Module, input_shape: Sequence[int] = (1, 1, 28,
     input_shape, expected = tuple(int(v) for v in input_shape), tuple(int(v) for v in expected)
     seen: list[list] = []   # [layer, input shape, output shape once it has run]
     names = {m: n for n, m in model.named_modules()}
-
-    def shape_of(values) -> tuple:
-        return tuple(values.shape) if isinstance(values, torch.Tensor) else ()
-
-    def before(layer, inputs):
-        seen.append([layer, shape_of(inputs[0]) if inputs else (), None])
-
-    def after(layer, _inputs, output):
-        seen[-1][2] = shape_of(output)
-
-    leaves = [m for m in model.modules() if not list(m.children())]
-    hooks = [m.register_forward_pre_hook(before) for m in leaves]
-    hooks += [m.register_forward_hook(after) for m in leaves]
-    device = _module_device(model)
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad():
-            out = model(torch.zeros(input_shape, device=device))
-        err = None
+        out, err = trace_layers(model, input_shape, seen), None
     except Exception as exc:
         out, err = None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was_training)
     if err:
         where = ""
         if seen:

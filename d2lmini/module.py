@@ -50,7 +50,39 @@ def _parameter_count(module: nn.Module, recurse: bool = True) -> int:
                if not isinstance(p, nn.parameter.UninitializedParameter))
 
 
+def _shape(value) -> tuple:
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
+
+
 @torch.no_grad()
+def trace_layers(model: nn.Module, X_shape: Sequence[int], calls: list[list]) -> torch.Tensor:
+    """Run ``model`` once on zeros of ``X_shape`` in eval mode and record its leaf layers.
+
+    Appends ``[layer, input shape, output shape]`` to ``calls`` for every leaf layer in
+    the order it runs (output shape ``None`` for a layer that failed), so a caller still
+    has the record when the forward pass raises. Restores the model's train/eval mode.
+    Shared by :func:`layer_summary` and :func:`d2lmini.check.model_output_shape`.
+    """
+
+    def before(layer, inputs):
+        calls.append([layer, _shape(inputs[0]) if inputs else (), None])
+
+    def after(layer, _inputs, output):
+        calls[-1][2] = _shape(output)
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    hooks = [m.register_forward_pre_hook(before) for m in leaves]
+    hooks += [m.register_forward_hook(after) for m in leaves]
+    was_training = model.training
+    model.eval()
+    try:
+        return model(torch.zeros(tuple(int(s) for s in X_shape), device=_module_device(model)))
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+
+
 def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, tuple, int]]:
     """Print each layer's output shape and parameter count for an input of ``X_shape``.
 
@@ -68,31 +100,17 @@ def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, t
         Total parameters: 15
     """
     X_shape = tuple(int(s) for s in X_shape)
-    calls: list[tuple[nn.Module, tuple]] = []
-
-    def record(layer, _inputs, output):
-        shape = tuple(output.shape) if isinstance(output, torch.Tensor) else ()
-        calls.append((layer, shape))
-
-    leaves = [m for m in model.modules() if not list(m.children())]
-    hooks = [m.register_forward_hook(record) for m in leaves]
-    device = _module_device(model)
-    was_training = model.training
-    model.eval()
+    calls: list[list] = []
     try:
-        model(torch.zeros(X_shape, device=device))
+        trace_layers(model, X_shape, calls)
     except RuntimeError as exc:
         first = str(exc).splitlines()[0]
         raise ValueError(
             f"layer_summary could not run the model on an input of shape {X_shape}: "
             f"{first}\nImage models expect (batch, channels, height, width), e.g. (1, 1, 28, 28)."
         ) from None
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was_training)
     # Counted after the forward pass, so that lazy layers have their sizes.
-    rows = [(type(m).__name__, shape, _parameter_count(m)) for m, shape in calls]
+    rows = [(type(m).__name__, shape, _parameter_count(m)) for m, _, shape in calls]
     width = max([len("Layer")] + [len(r[0]) for r in rows])
     print(f"{'Layer':<{width}}  {'Output shape':<20}{'Parameters':>12}")
     for name, shape, n in rows:
