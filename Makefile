@@ -1,17 +1,19 @@
 # Two commands: `make book` builds the HTML book into _build/html, `make test` runs every test.
-# Each sets itself up on a fresh machine (a .venv with requirements.txt and d2lmini).
+# Each sets itself up on a fresh machine: a .venv with requirements.txt (which includes
+# d2lmini, editable), at the versions pinned in constraints.txt.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test book lab benchmark student execute clean
+.PHONY: test book lab benchmark student nbgrader execute pins clean
 
-$(STAMP): requirements.txt pyproject.toml
+# Students install the ranges of requirements.txt; tests and the book use the pinned set,
+# so that a new upstream release cannot change a result until `make pins` takes it in.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.txt
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
 	touch $(STAMP)
 
 # The tests include a browser check of the built book (tests/test_book_browser.py), so the
@@ -37,9 +39,26 @@ execute: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 
-# Student versions of the notebooks (solutions stubbed) in student/.
+# Student versions of the notebooks (solutions stubbed) in student/, and the same as an
+# nbgrader source folder (graded cells marked) in nbgrader/.
 student: $(STAMP)
-	$(BIN)/python -m d2lmini.student notebooks -o student
+	$(BIN)/python tools/student.py notebooks -o student
+
+nbgrader: $(STAMP)
+	$(BIN)/python tools/student.py notebooks --nbgrader -o nbgrader
+
+# Take in new releases on purpose: upgrade .venv to the newest versions that
+# requirements.txt and pyproject.toml allow, then record them in constraints.txt (with the
+# older versions that Python 3.10 needs where a new release dropped it, and the versions
+# of the other platforms' extra packages). Then `make test`, `make execute` if stored
+# outputs changed, and commit constraints.txt with the notebooks.
+pins: $(STAMP)
+	$(BIN)/pip install -q --upgrade --upgrade-strategy eager uv -r requirements.txt
+	$(BIN)/pip freeze --exclude-editable > constraints.txt
+	$(BIN)/uv pip compile -q requirements.txt --universal --python-version 3.10 \
+	  --no-emit-package d2lmini --no-annotate --custom-compile-command "make pins" -o constraints.txt
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
+	touch $(STAMP)
 
 clean:
-	rm -rf _build student
+	rm -rf _build student nbgrader

@@ -1,57 +1,48 @@
 """The Trainer: runs a :class:`~d2lmini.Module` on a data module, epoch by epoch.
 
-It picks the device, moves model and data there, shows live progress in a notebook,
-records a per-epoch :class:`History`, stops cleanly on Ctrl-C, and stops with a clear
-message when the loss diverges.
-
-Example:
-    >>> import d2lmini as d2l
-    >>> trainer = d2l.Trainer(max_epochs=10)                   # doctest: +SKIP
-    >>> history = trainer.fit(model, d2l.FashionMNIST(128))    # doctest: +SKIP
-    >>> history.last["val_acc"]                                # doctest: +SKIP
-    0.85
+One batch's path, top to bottom: :meth:`Trainer.fit` takes the data module's loaders,
+checks the model once on a first batch (layers that do not fit, outputs that do not fit
+the labels), then :meth:`Trainer._run_epoch` feeds every batch to
+``model.training_step``, steps the optimiser and adds the batch's metrics to the
+epoch's sums; the means become one record of the :class:`History`, and
+:class:`_Progress` shows it (a live line and curves in a notebook, a line in a script).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
 
+import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from .device import best_device, cpu
-from .module import Module
-from .plot import ProgressBoard, in_notebook
+from .device import cpu, try_gpu
+from .module import Classifier, Module, check_outputs, trace
+from .plot import WIDTH, notebook_shell
 
 __all__ = ["History", "Trainer", "TrainingDivergedError"]
 
-COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "examples_per_sec", "seconds")
-
 
 class TrainingDivergedError(RuntimeError):
-    """The training loss became NaN or infinite."""
+    """The training loss became NaN, infinite, or exploded."""
 
 
 class History:
-    """What happened in each epoch: a list of dicts with the keys in ``COLUMNS``.
+    """What happened in each epoch: one dict per epoch (``epoch``, ``train_loss``, ...).
 
-    ``history["val_acc"]`` is the list of one metric over epochs, ``history.last`` the
-    final epoch's record, ``history.plot()`` draws the curves.
+    ``history["val_acc"]`` is one metric over the epochs, ``history.last`` the final
+    epoch's record, ``history.plot()`` draws the curves.
 
     Example:
-        >>> h = History(); h.append({"epoch": 1, "train_loss": 0.5})
+        >>> h = History(); h.records.append({"epoch": 1, "train_loss": 0.5})
         >>> h["train_loss"], h.last["epoch"]
         ([0.5], 1)
     """
 
-    def __init__(self, device: str = "", interrupted: bool = False) -> None:
+    def __init__(self, device: str = "") -> None:
         self.records: list[dict[str, float]] = []
-        self.device, self.interrupted = device, interrupted
-
-    def append(self, record: dict[str, float]) -> None:
-        self.records.append(dict(record))
+        self.device, self.interrupted = device, False
 
     def __len__(self) -> int:
         return len(self.records)
@@ -68,54 +59,73 @@ class History:
         return self.records[-1]
 
     def __repr__(self) -> str:
-        if not self.records:
-            return "History(no epochs)"
-        keys = [k for k in COLUMNS if k in self.records[0]]
-        lines = ["  ".join(f"{k:>10}" if k != "examples_per_sec" else f"{'examples/s':>10}" for k in keys)]
+        heads = {"epoch": "epoch", "train_loss": "tr loss", "train_acc": "tr acc", "val_loss": "val loss",
+                 "val_acc": "val acc", "examples_per_sec": "ex/s", "seconds": "s"}
+        keys = [k for k in heads if self.records and k in self.records[0]] or ["epoch"]
+        lines = ["".join(f"{heads[k]:>9}" for k in keys)]
         for r in self.records:
-            cells = []
-            for k in keys:
-                v = r[k]
-                cells.append(f"{int(v):>10}" if k == "epoch" else
-                             f"{v:>10,.0f}" if k == "examples_per_sec" else
-                             f"{v:>10.1f}" if k == "seconds" else f"{v:>10.4f}")
-            lines.append("  ".join(cells))
+            lines.append("".join(f"{r[k]:>9.0f}" if k in ("epoch", "examples_per_sec") else
+                                 f"{r[k]:>9.1f}" if k == "seconds" else f"{r[k]:>9.4f}" for k in keys))
         return "\n".join(lines)
 
-    def plot(self, title: str | None = None):
-        """Loss and accuracy per epoch, training and validation, side by side."""
-        board = _board(max(1, len(self)), display=False, title=title)
-        for r in self.records:
-            _draw_epoch(board, r)
-        return board.figure()
+    def plot(self, title: str | None = None, max_epochs: int | None = None):
+        """Loss and accuracy per epoch, training and validation, side by side; returns the figure."""
+        fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.8))
+        for ax, metric in zip(axes, ("loss", "acc")):
+            for key, style in ((f"train_{metric}", "-"), (f"val_{metric}", "--")):
+                if self.records and key in self.records[0]:
+                    ax.plot(self["epoch"], self[key], style, marker="o" if len(self) < 3 else None,
+                            label=key.replace("_", " "))
+                    ax.legend()
+            ax.set(xlabel="epoch", ylabel="accuracy" if metric == "acc" else metric,
+                   xlim=(0, max(max_epochs or 0, len(self), 1)))
+            ax.grid(True, alpha=0.3)
+        fig.suptitle(title or "", fontsize=10)
+        fig.tight_layout()
+        return fig
 
 
-def _board(max_epochs: int, display: bool, title: str | None = None) -> ProgressBoard:
-    return ProgressBoard(panels=("loss", "accuracy"), xlabel="epoch",
-                         xlim=(0, max_epochs), display=display, title=title)
+class _Progress:
+    """What a student sees while training: a status line and curves, updated in place
+    in a notebook (at most every ``interval`` seconds); one line per epoch in a script."""
 
+    def __init__(self, enabled: bool, title: str, max_epochs: int, num_batches: int, interval=0.5):
+        self.live, self.verbose = enabled and notebook_shell() is not None, enabled
+        self.title, self.max_epochs, self.num_batches = title, max_epochs, num_batches
+        self.interval, self.last_shown = interval, 0.0
+        self.line = self.figure = None        # IPython display handles, made on first use
 
-def _draw_epoch(board: ProgressBoard, r: dict[str, float]) -> None:
-    for key, panel in (("train_loss", "loss"), ("val_loss", "loss"),
-                       ("train_acc", "accuracy"), ("val_acc", "accuracy")):
-        if key in r and not math.isnan(r[key]):
-            board.draw(r["epoch"], r[key], key.replace("_", " "), panel=panel)
+    def _display(self, handle, content):
+        from IPython.display import display
+        if handle is None:
+            return display(content, display_id=True)
+        handle.update(content)
+        return handle
 
+    def step(self, epoch: int, step: int, loss: float, speed: float, device) -> None:
+        if not self.live or time.perf_counter() - self.last_shown < self.interval:
+            return
+        from IPython.display import Pretty
+        self.last_shown = time.perf_counter()
+        bar = ("#" * int(20 * step / self.num_batches)).ljust(20, ".")
+        self.line = self._display(self.line, Pretty(
+            f"epoch {epoch}/{self.max_epochs} [{bar}] batch {step}/{self.num_batches}, "
+            f"loss {loss:.4f}, {speed:,.0f} examples/s on {device}"))
 
-class _Metrics:
-    """Per-epoch weighted sums of logged metrics, kept on the device (no syncs)."""
-
-    def __init__(self) -> None:
-        self.sums: dict[str, torch.Tensor] = {}
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, name: str, value, n: int) -> None:
-        value = value.detach() if isinstance(value, torch.Tensor) else torch.tensor(float(value))
-        self.sums[name] = self.sums.get(name, 0) + value * n
-        self.counts[name] = self.counts.get(name, 0) + n
-
-    def means(self) -> dict[str, float]:
-        return {k: (v / self.counts[k]).item() for k, v in self.sums.items()}
+    def epoch_end(self, history: History) -> None:
+        r = history.last
+        text = (f"epoch {int(r['epoch'])}/{self.max_epochs}: "
+                + ", ".join(f"{k.replace('_', ' ')} {r[k]:.4f}" for k in r if "loss" in k or "acc" in k)
+                + f" | {r['examples_per_sec']:,.0f} examples/s on {history.device}, {r['seconds']:.1f} s")
+        if not self.live:
+            if self.verbose:
+                print(text)
+            return
+        from IPython.display import Pretty
+        self.line = self._display(self.line, Pretty(text))
+        fig = history.plot(self.title, self.max_epochs)
+        self.figure = self._display(self.figure, fig)
+        plt.close(fig)
 
 
 class Trainer:
@@ -123,14 +133,16 @@ class Trainer:
 
     Args:
         max_epochs: number of passes over the training data.
-        num_gpus: ``None`` (default) uses the fastest device here (CUDA, then Apple
-            MPS, then the CPU); ``0`` forces the CPU; ``1`` or more asks for a GPU and
-            falls back like ``None`` (Apple MPS, else the CPU) when there is no CUDA GPU.
-            Only one GPU is used, whatever the number.
+        num_gpus: ``None`` (default) or 1 or more uses this machine's accelerator
+            (CUDA, Apple MPS, ...) when there is one, else the CPU; ``0`` forces the CPU.
+            One device is used, whatever the number.
         device: a device to use instead of choosing one (overrides ``num_gpus``).
         gradient_clip_val: clip the gradient norm to this value (0 = no clipping).
         progress: show a live progress line and curves in a notebook (one line per
             epoch in a script).
+
+    Calling :meth:`fit` again with the same model continues training: the optimiser
+    keeps its state and the history goes on from the last epoch.
 
     Example:
         >>> trainer = Trainer(max_epochs=2, num_gpus=0)
@@ -138,38 +150,15 @@ class Trainer:
         device(type='cpu')
     """
 
-    def __init__(
-        self,
-        max_epochs: int,
-        num_gpus: int | None = None,
-        device: torch.device | str | None = None,
-        gradient_clip_val: float = 0.0,
-        progress: bool = True,
-    ) -> None:
-        if not isinstance(max_epochs, int) or max_epochs < 1:
+    def __init__(self, max_epochs: int, num_gpus: int | None = None, device: torch.device | str | None = None,
+                 gradient_clip_val: float = 0.0, progress: bool = True) -> None:
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
             raise ValueError(f"max_epochs must be a positive int, got {max_epochs!r}")
-        if device is not None:
-            self.device = torch.device(device)
-        elif num_gpus == 0:
-            self.device = cpu()
-        else:  # None, or a request for GPUs: the fastest single device here
-            self.device = best_device()
-        self.max_epochs = max_epochs
-        self.gradient_clip_val = gradient_clip_val
-        self.progress = progress
+        self.max_epochs, self.gradient_clip_val, self.progress = max_epochs, gradient_clip_val, progress
+        self.device = torch.device(device) if device is not None else cpu() if num_gpus == 0 else try_gpu()
+        self.model: Module | None = None       # the model of the last fit, its optimiser and history
+        self.optim: torch.optim.Optimizer | None = None
         self.history = History(str(self.device))
-
-    def __repr__(self) -> str:
-        return f"Trainer(max_epochs={self.max_epochs}, device={self.device})"
-
-    def _loader(self, loader: Iterable) -> Iterable:
-        return loader.to(self.device) if hasattr(loader, "to") else loader
-
-    def _batch(self, batch) -> list[torch.Tensor]:
-        batch = [b.to(self.device, non_blocking=True) for b in batch]
-        if self._channels_last and batch[0].dim() == 4:
-            batch[0] = batch[0].contiguous(memory_format=torch.channels_last)
-        return batch
 
     def fit(self, model: Module, data) -> History:
         """Train ``model`` on ``data`` and return the :class:`History` (also ``self.history``).
@@ -178,138 +167,96 @@ class Trainer:
         model keeps its weights and the history the epochs finished so far.
         """
         if not isinstance(model, Module):
-            raise TypeError(
-                f"Trainer.fit needs a d2lmini Module (e.g. a Classifier subclass), got "
-                f"{type(model).__name__}; a plain nn.Module has no training_step or optimiser"
-            )
-        self.model, self.data = model, data
-        train_loader = self._loader(data.train_dataloader())
-        val_loader = self._loader(data.val_dataloader())
-        self.num_train_batches = len(train_loader)
+            raise TypeError(f"Trainer.fit needs a d2lmini Module (e.g. a d2l.Classifier subclass), got "
+                            f"{type(model).__name__}: a plain nn.Module has no training_step or optimiser")
+        train_loader, val_loader = (loader.to(self.device) if hasattr(loader, "to") else loader
+                                    for loader in (data.train_dataloader(), data.val_dataloader()))
         model.to(self.device)
-        # Convolutions run faster on channels-last tensors on CPUs and recent GPUs.
-        self._channels_last = any(isinstance(m, nn.Conv2d) for m in model.modules())
-        if self._channels_last:
-            model.to(memory_format=torch.channels_last)
-        self.optim = model.configure_optimizers()
-        self.history = History(str(self.device))
-        show = self.progress and in_notebook()
+        self._check_model(model, next(iter(val_loader), None))
+        if any(isinstance(m, nn.Conv2d) for m in model.modules()):
+            model.to(memory_format=torch.channels_last)   # faster convolutions on CPUs and GPUs
+        if model is not self.model:   # a new model gets a new optimiser and history
+            self.model, self.optim = model, model.configure_optimizers()
+            self.history = History(str(self.device))
+        first = len(self.history) + 1
+        if first > 1:
+            print(f"Continuing to train the same {type(model).__name__}: epochs {first}-"
+                  f"{first + self.max_epochs - 1}, same optimiser; use a new Trainer to start afresh.")
         title = f"Training {type(model).__name__} on {type(data).__name__} ({self.device})"
-        board = _board(self.max_epochs, display=show, title=title)
-        status = _Status(show, self.progress, self.max_epochs, self.num_train_batches, self.device)
-        self.epoch = 0
+        progress = _Progress(self.progress, title, first + self.max_epochs - 1, len(train_loader))
         try:
-            for epoch in range(1, self.max_epochs + 1):
-                self.epoch = epoch
-                record = self._fit_epoch(train_loader, val_loader, status)
-                self.history.append(record)
-                _draw_epoch(board, record)
-                if show:
-                    board.flush()
-                status.epoch_done(record)
+            for epoch in range(first, first + self.max_epochs):
+                record = self._run_epoch(model, epoch, train_loader, val_loader, progress)
+                self.history.records.append(record)
+                progress.epoch_end(self.history)
         except KeyboardInterrupt:
             self.history.interrupted = True
-            status.write(
-                f"Stopped by the user in epoch {self.epoch}. The model keeps its weights; "
-                f"the history has the {len(self.history)} finished epoch(s)."
-            )
+            print(f"Stopped by the user. The model keeps its weights; the history has the "
+                  f"{len(self.history)} finished epoch(s).")
         finally:
-            model._metric_sink = None
             model.eval()
         return self.history
 
-    def _fit_epoch(self, train_loader, val_loader, status) -> dict[str, float]:
-        model = self.model
+    def _batch(self, batch, channels_last: bool) -> list[torch.Tensor]:
+        batch = [b.to(self.device, non_blocking=True) for b in batch]
+        if channels_last and batch[0].dim() == 4:
+            batch[0] = batch[0].contiguous(memory_format=torch.channels_last)
+        return batch
+
+    def _check_model(self, model: Module, batch) -> None:
+        """One forward pass on a first batch: sizes lazy layers; a shape mistake names its layer."""
+        if batch is None or len(batch) != 2:
+            return
+        X, y = self._batch(batch, False)
+        y_hat, _ = trace(model, X)
+        if isinstance(model, Classifier):
+            check_outputs(y_hat, y, labels=True)
+
+    def _run_epoch(self, model: Module, epoch: int, train_loader, val_loader, progress: _Progress) -> dict:
+        channels_last = any(isinstance(m, nn.Conv2d) for m in model.modules())
         model.train()
-        metrics = _Metrics()
-        model._metric_sink = metrics
+        sums: dict[str, torch.Tensor] = {}
         examples, start = 0, time.perf_counter()
         for step, batch in enumerate(train_loader, 1):
-            batch = self._batch(batch)
-            loss = model.training_step(batch)
+            batch = self._batch(batch, channels_last)
+            out = model.training_step(batch)
+            metrics = out if isinstance(out, dict) else {"loss": out}
             self.optim.zero_grad(set_to_none=True)
-            loss.backward()
+            metrics["loss"].backward()
             if self.gradient_clip_val > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), self.gradient_clip_val)
             self.optim.step()
-            examples += len(batch[-1])
-            if step % 20 == 0 or step == self.num_train_batches:
-                self._check_finite(loss)
-                status.step(self.epoch, step, loss, examples / (time.perf_counter() - start))
+            n = len(batch[-1])
+            for k, v in metrics.items():       # weighted sums, kept on the device (no syncs)
+                sums[k] = sums.get(k, 0) + v.detach() * n
+            examples += n
+            if step % 20 == 0 or step == len(train_loader):
+                loss = metrics["loss"].item()
+                self._check_diverged(model, epoch, loss)
+                progress.step(epoch, step, loss, examples / (time.perf_counter() - start), self.device)
         train_seconds = time.perf_counter() - start
-        train = metrics.means()
+        record = {"epoch": epoch, **{f"train_{k}": (v / examples).item() for k, v in sums.items()}}
         model.eval()
-        metrics = _Metrics()
-        model._metric_sink = metrics
+        sums, count = {}, 0
         with torch.no_grad():
             for batch in val_loader:
-                model.validation_step(self._batch(batch))
-        val = metrics.means()
-        record = {"epoch": self.epoch}
-        record.update({f"train_{k}": v for k, v in train.items()})
-        record.update({f"val_{k}": v for k, v in val.items()})
+                batch = self._batch(batch, channels_last)
+                for k, v in (model.validation_step(batch) or {}).items():
+                    sums[k] = sums.get(k, 0) + v * len(batch[-1])
+                count += len(batch[-1])
+        record.update({f"val_{k}": (v / count).item() for k, v in sums.items()})
         record["examples_per_sec"] = examples / train_seconds
         record["seconds"] = time.perf_counter() - start
         return record
 
-    def _check_finite(self, loss: torch.Tensor) -> None:
-        value = loss.item()
-        if not math.isfinite(value):
-            lr = getattr(self.model, "lr", None)
-            hint = f" (it is {lr} now)" if lr is not None else ""
-            raise TrainingDivergedError(
-                f"Training diverged: the loss became {value} in epoch {self.epoch}. "
-                f"Try a smaller learning rate{hint}, e.g. ten times smaller, or check the "
-                "inputs for NaNs. The model's weights are now unusable: rebuild it before "
-                "training again."
-            ) from None
-
-
-class _Status:
-    """One progress line, updated in place in a notebook; one line per epoch in a script.
-
-    With ``verbose=False`` only a Ctrl-C message is printed.
-    """
-
-    def __init__(self, live: bool, verbose: bool, max_epochs: int, num_batches: int, device) -> None:
-        self.live, self.verbose = live, verbose
-        self.max_epochs, self.num_batches = max_epochs, num_batches
-        self.device = device
-        self._handle = None
-        self._last = 0.0
-
-    def _show(self, text: str, force: bool = False) -> None:
-        if not self.live:
+    def _check_diverged(self, model: Module, epoch: int, loss: float) -> None:
+        """Stop when the loss is NaN or infinite, or a classifier's loss has exploded past 100
+        (cross-entropy starts near ln(classes), 2.3 for ten, and a sane run never gets there)."""
+        if math.isfinite(loss) and (loss < 100 or not isinstance(model, Classifier)):
             return
-        now = time.perf_counter()
-        if not force and now - self._last < 0.5:
-            return
-        self._last = now
-        from IPython.display import Pretty, display
-
-        if self._handle is None:
-            self._handle = display(Pretty(text), display_id=True)
-        else:
-            self._handle.update(Pretty(text))
-
-    def step(self, epoch: int, step: int, loss: torch.Tensor, speed: float) -> None:
-        if not self.live:
-            return
-        done = int(20 * step / self.num_batches)
-        bar = "#" * done + "." * (20 - done)
-        self._show(f"epoch {epoch}/{self.max_epochs} [{bar}] batch {step}/{self.num_batches}, "
-                   f"loss {loss.item():.4f}, {speed:,.0f} examples/s on {self.device}")
-
-    def epoch_done(self, r: dict[str, float]) -> None:
-        text = (f"epoch {int(r['epoch'])}/{self.max_epochs}: train loss {r.get('train_loss', math.nan):.4f}"
-                + (f", train acc {r['train_acc']:.3f}" if "train_acc" in r else "")
-                + (f", val loss {r['val_loss']:.4f}" if "val_loss" in r else "")
-                + (f", val acc {r['val_acc']:.3f}" if "val_acc" in r else "")
-                + f" | {r['examples_per_sec']:,.0f} examples/s on {self.device}, {r['seconds']:.1f} s")
-        if self.live:
-            self._show(text, force=True)
-        elif self.verbose:
-            print(text)
-
-    def write(self, text: str) -> None:
-        print(text)
+        lr = getattr(model, "lr", None)
+        raise TrainingDivergedError(
+            f"Training diverged: the loss is {loss:.4g} in epoch {epoch}. Try a smaller learning rate"
+            + (f" (it is {lr} now)" if lr is not None else "") + ", e.g. ten times smaller, or check the "
+            f"inputs for NaNs.\ntrainer.history keeps the {len(self.history)} finished epoch(s); the "
+            "weights are now unusable: build a new model before training again.") from None

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import d2lmini as d2l
+from d2lmini import data as d2l_data
 
 
 @pytest.fixture(autouse=True)
@@ -20,15 +21,15 @@ def _close_figures():
 
 
 def have_real_data(name: str) -> bool:
-    raw = d2l.data_root() / name / "raw"
-    return all((raw / f).is_file() for f in d2l.data._MD5[name])
+    raw = d2l_data.data_root() / name / "raw"
+    return all((raw / f).is_file() for f in d2l_data._MD5[name])
 
 
 @pytest.fixture
 def fashion():
     """The real Fashion-MNIST from $D2LMINI_DATA (CI points it at ../shared/data)."""
     if not have_real_data("FashionMNIST"):
-        pytest.skip(f"Fashion-MNIST not found under {d2l.data_root()}: set D2LMINI_DATA")
+        pytest.skip(f"Fashion-MNIST not found under {d2l_data.data_root()}: set D2LMINI_DATA")
     return d2l.FashionMNIST(batch_size=128)
 
 
@@ -36,7 +37,7 @@ def fashion():
 def mnist():
     """The real MNIST from $D2LMINI_DATA."""
     if not have_real_data("MNIST"):
-        pytest.skip(f"MNIST not found under {d2l.data_root()}: set D2LMINI_DATA")
+        pytest.skip(f"MNIST not found under {d2l_data.data_root()}: set D2LMINI_DATA")
     return d2l.MNIST(batch_size=256)
 
 

@@ -20,12 +20,40 @@ from conftest import toc_files as _toc_files
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
+# The first code cell of every chapter, with @VERSION@ and @URL@ filled in (from
+# d2lmini/__init__.py and _config.yml). tests/test_setup_cell.py runs it in a kernel where
+# d2lmini is missing and the repository answers 401.
 SETUP_CELL = """\
-# Setup: installs the course's helper package d2lmini where it is missing (e.g. on Colab).
+# Setup: installs the course's helper package d2lmini, in the version this book was built
+# with, where it is missing or older (e.g. on Colab). If it cannot, it says what to do.
+import os
+import subprocess
+import sys
+
+VERSION, REPO = "@VERSION@", "@URL@"
+PACKAGE = f"d2lmini[notebooks] @ git+{REPO}@v{VERSION}"
 try:
+    from packaging.version import Version
+
     import d2lmini as d2l
+    outdated = Version(d2l.__version__) < Version(VERSION)
 except ImportError:
-    %pip install -q "d2lmini @ git+{url}"
+    outdated = True
+if outdated:
+    print(f"Installing {PACKAGE} ...")
+    os.environ["GIT_TERMINAL_PROMPT"] = "0"  # git fails at once instead of asking for a password
+    try:  # first a quick look (a minute at most) for this version in the repository
+        subprocess.run(["git", "ls-remote", "--exit-code", REPO, f"v{VERSION}"],
+                       check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        raise RuntimeError(
+            f"Could not download d2lmini {VERSION} from {REPO} (no internet connection, or no\\n"
+            "such repository or version). Install it another way, then restart the kernel:\\n"
+            f'    pip install "{PACKAGE}"\\n'
+            'or, in a downloaded copy of the course:    pip install -e ".[notebooks]"') from None
+    %pip install -q "{PACKAGE}"
+    for name in [m for m in sys.modules if m.startswith("d2lmini")]:
+        del sys.modules[name]  # forget an older d2lmini imported above
     import d2lmini as d2l"""
 
 
@@ -39,6 +67,19 @@ def _repository_url() -> str:
     return url.rstrip("/")
 
 
+def _version() -> str:
+    """d2lmini's version, written once, in d2lmini/__init__.py (pyproject.toml reads it there)."""
+    text = (ROOT / "d2lmini" / "__init__.py").read_text(encoding="utf-8")
+    found = re.findall(r'^__version__ = "([^"]+)"$', text, flags=re.M)
+    assert len(found) == 1, "d2lmini/__init__.py must set __version__ once, as __version__ = \"X.Y.Z\""
+    return found[0]
+
+
+def setup_cell() -> str:
+    """The setup cell every chapter starts with, for this repository URL and d2lmini version."""
+    return SETUP_CELL.replace("@URL@", _repository_url()).replace("@VERSION@", _version())
+
+
 def _source(cell) -> str:
     source = cell["source"]
     return source if isinstance(source, str) else "".join(source)
@@ -50,7 +91,7 @@ def test_setup_cell_installs_from_the_configured_repository(path):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, f"{path.name} has no code cell"
     url = _repository_url()
-    expected = SETUP_CELL.format(url=url)
+    expected = setup_cell()
     first = _source(code[0]).strip()
     assert first == expected, (
         f"{path.name}: the first code cell must be the setup cell, exactly:\n{expected}\n"
@@ -94,3 +135,82 @@ def test_repository_url_is_written_only_in_the_config():
     offenders += [name for name in ("_toc.yml", "Makefile")
                   if url in (ROOT / name).read_text(encoding="utf-8")]
     assert not offenders, f"write @REPOSITORY_URL@ instead of {url} in: {offenders}"
+
+
+def test_readme_links_the_published_book():
+    """The book is published on the repository's GitHub Pages site (.github/workflows/book.yml):
+    its address follows from repository.url, and the README links it."""
+    owner, name = _repository_url().removeprefix("https://github.com/").split("/")[:2]
+    pages = f"https://{owner.lower()}.github.io/{name}/"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert pages in readme, f"README.md should link the online book, {pages}"
+    workflow = ROOT / ".github" / "workflows" / "book.yml"
+    assert "deploy-pages" in workflow.read_text(encoding="utf-8"), f"{workflow} should publish the book"
+
+def write_setup_cells() -> list[str]:
+    """Make the first code cell of every notebook the setup cell (its outputs cleared).
+    Run ``python tests/test_notebook_conventions.py --write`` after changing d2lmini's
+    version or the repository URL."""
+    changed = []
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        if _source(cell).strip() == setup_cell():
+            continue
+        cell.update(source=setup_cell().splitlines(keepends=True), outputs=[], execution_count=None)
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        changed.append(path.name)
+    return changed
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python tests/test_notebook_conventions.py --write   (rewrites the setup cells)")
+    print("rewrote the setup cell of:", ", ".join(write_setup_cells()) or "none (all up to date)")
+
+
+# --- cell conventions (../shared/SYLLABUS.md): one convention, so tools and the book rely on it
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_alt_text(path):
+    missing = [i for i, cell in enumerate(_cells(path)) if cell["cell_type"] == "code"
+               and any(k.startswith("image/") for o in cell.get("outputs", []) for k in o.get("data", {}))
+               and not cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "").strip()]
+    assert not missing, f"{path.name}: cells {missing} show a figure without metadata.mystnb.image.alt"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_fold_and_say_what_to_write(path):
+    for i, cell in enumerate(_cells(path)):
+        tags = _tags(cell)
+        if "solution" not in tags or "remove-cell" in tags:
+            continue
+        assert "hide-cell" in tags, f"{path.name} cell {i}: run `python tools/tag_notebooks.py`"
+        stub = str(cell["metadata"].get("stub", "")).strip()
+        assert stub and not re.search(r"write your solution|explain your answer", stub, re.I), \
+            f"{path.name} cell {i}: metadata.stub must say what to write, got {stub!r}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if "03" <= p.name[:2] <= "09"], ids=lambda p: p.name)
+def test_chapters_3_to_9_let_students_check_an_answer(path):
+    checks = [c for c in _cells(path) if "check-answer" in _tags(c)]
+    assert checks, f"{path.name} has no cell tagged check-answer"
+    assert all("solution" not in _tags(c) and "from d2lmini import check" in _source(c) for c in checks)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_section_headings_are_not_numbered_by_hand(path):
+    headings = [line for c in _cells(path) if c["cell_type"] == "markdown"
+                for line in _source(c).splitlines() if re.match(r"#{2,} ", line)]
+    numbered = [h for h in headings if re.match(r"#{2,} (\d+\.)+\d*\s", h)]
+    assert not numbered, f"{path.name}: {numbered}"

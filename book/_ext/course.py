@@ -1,10 +1,14 @@
 """Sphinx extension of the course book (``local_extensions`` in ``_config.yml``).
 
-1. Solutions. myst-nb gives a *code* cell tagged ``solution`` the HTML class
-   ``tag_solution``, but renders *markdown* cells without any container, so their tags
-   are lost. Here a markdown cell tagged ``solution`` is wrapped in a container with the
-   same class, so that ``_static/course.js`` can fold every solution, markdown or code,
-   behind one "Show solution" button.
+1. Folded solutions, with the supported mechanisms. Every solution cell carries the tag
+   ``hide-cell`` besides ``solution`` (``tools/tag_notebooks.py`` sets it). myst-nb folds
+   a code cell so tagged, source and output, in a ``<details>`` element; here its button
+   is labelled "Solution code" (myst-nb's cell-level ``code_prompt_show`` option, set
+   when the notebook is read). myst-nb ignores the tags of *markdown* cells, so a markdown
+   cell tagged ``hide-cell`` is wrapped, when the notebook is read, in a sphinx-design
+   ``dropdown`` titled "Solution". Both fold without JavaScript and print open
+   (``_static/course.css``). The notebooks themselves stay plain: in Jupyter and Colab
+   the solutions are ordinary cells.
 
 2. One repository URL. Book pages write ``@REPOSITORY_URL@`` and ``@REPOSITORY_BRANCH@``;
    they are replaced with ``repository.url`` and ``repository.branch`` of ``_config.yml``,
@@ -51,37 +55,61 @@ from sphinx.util.docutils import SphinxDirective
 logger = logging.getLogger(__name__)
 
 SOLUTION_TAG = "solution"
+# What the fold of a code solution says, closed and open ({type}: myst-nb's "content").
+SOLUTION_PROMPTS = ("Solution code", "Solution code")
 
 
-# --- 1. markdown solution cells ------------------------------------------------------
+# --- 1. folded solutions ----------------------------------------------------------------
 
-def _contains_heading(token) -> bool:
-    if token.type == "heading":
-        return True
-    return any(_contains_heading(child) for child in (token.children or []))
+HIDE_TAG = "hide-cell"
+_HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)", re.MULTILINE)
+_FENCED_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1", re.MULTILINE | re.DOTALL)
+_COLON_FENCE = re.compile(r"^ {0,3}(:{3,})", re.MULTILINE)
 
 
-def _patch_markdown_cells() -> None:
-    from myst_nb.sphinx_ import SphinxNbRenderer
+def _fold_markdown(cell: dict) -> str:
+    """The source of a markdown cell wrapped in a closed sphinx-design dropdown."""
+    text = "".join(cell.get("source", "")).strip("\n")
+    tags = cell.get("metadata", {}).get("tags", [])
+    solution = SOLUTION_TAG in tags
+    title = "Solution" if solution else "Show more"
+    # (docutils would turn "tag_solution" into "tag-solution")
+    classes = "hidden-markdown" + (" solution" if solution else "")
+    # The fence must be longer than any colon fence inside the cell.
+    fence = ":" * max([3] + [len(m.group(1)) + 1 for m in _COLON_FENCE.finditer(text)])
+    return f"{fence}{{dropdown}} {title}\n:class-container: {classes}\n\n{text}\n{fence}\n"
 
-    if getattr(SphinxNbRenderer, "_course_patched", False):
+
+def _fold_solutions(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read`` of a notebook: fold its ``hide-cell`` markdown cells, label its
+    solution code cells. Only the book's copy of the notebook changes."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
         return
-    original = SphinxNbRenderer.render_nb_cell_markdown
-
-    def render_nb_cell_markdown(self, token) -> None:
-        tags = token.meta.get("metadata", {}).get("tags", [])
-        # A heading inside a container would break the page's section structure.
-        if SOLUTION_TAG not in tags or _contains_heading(token):
-            return original(self, token)
-        container = nodes.container(
-            classes=["cell", "cell-markdown", f"tag_{SOLUTION_TAG}"], nb_element="cell_markdown"
-        )
-        self.add_line_and_source_path(container, token)
-        with self.current_node_context(container, append=True):
-            self.render_children(token)
-
-    SphinxNbRenderer.render_nb_cell_markdown = render_nb_cell_markdown
-    SphinxNbRenderer._course_patched = True
+    try:
+        nb = json.loads(source[0])
+    except ValueError:
+        return
+    changed = False
+    for index, cell in enumerate(nb.get("cells", [])):
+        metadata = cell.get("metadata", {})
+        tags = metadata.get("tags", [])
+        if HIDE_TAG not in tags or "remove-cell" in tags:
+            continue
+        if cell.get("cell_type") == "markdown":
+            if _HEADING.search(_FENCED_CODE.sub("", "".join(cell.get("source", "")))):
+                logger.warning("%s: markdown cell %d is tagged %s but holds a heading, which "
+                               "cannot be folded: move the heading to a cell of its own",
+                               docname, index + 1, HIDE_TAG, location=docname)
+                continue
+            cell["source"] = _fold_markdown(cell)
+            changed = True
+        elif cell.get("cell_type") == "code" and SOLUTION_TAG in tags:
+            options = metadata.setdefault("mystnb", {})
+            options.setdefault("code_prompt_show", SOLUTION_PROMPTS[0])
+            options.setdefault("code_prompt_hide", SOLUTION_PROMPTS[1])
+            changed = True
+    if changed:
+        source[0] = json.dumps(nb, ensure_ascii=False)
 
 
 # --- 2. the repository URL from _config.yml --------------------------------------------
@@ -105,7 +133,7 @@ def _substitute_repository(app: Sphinx, docname: str, source: list[str]) -> None
 
 # --- 3. the d2lmini reference -----------------------------------------------------------
 
-MODULE_ORDER = ["data", "device", "module", "models", "trainer", "plot", "utils"]
+MODULE_ORDER = ["data", "module", "trainer", "plot", "device"]
 
 
 def d2lmini_modules() -> list[str]:
@@ -261,6 +289,25 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
         context["css_files"] = [css for css in context["css_files"] if not _is_thebe(css)]
 
 
+# --- 5b. MathJax only on pages with maths ----------------------------------------------
+
+def _is_mathjax(app: Sphinx, asset) -> bool:
+    filename = str(getattr(asset, "filename", asset) or "")
+    body = str(getattr(asset, "attributes", {}).get("body", ""))
+    path = str(app.config.mathjax_path)
+    return bool(filename) and filename in (path, f"_static/{path}") or "window.MathJax" in body
+
+
+def _drop_unused_mathjax(app: Sphinx, pagename: str, templatename: str, context: dict,
+                         doctree) -> None:
+    """Sphinx also loads MathJax on a page whose toctree includes pages with maths."""
+    if doctree is None or "script_files" not in context:
+        return
+    if any(True for _ in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
+        return
+    context["script_files"] = [js for js in context["script_files"] if not _is_mathjax(app, js)]
+
+
 # --- 6. no stylesheets from other hosts in notebook outputs ------------------------------
 
 _REMOTE_STYLESHEET = re.compile(
@@ -315,12 +362,14 @@ def _register_bibliography_style() -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    _patch_markdown_cells()
     _register_bibliography_style()
     app.add_directive("execution-statistics", ExecutionStatistics)
+    app.connect("source-read", _fold_solutions)
     app.connect("source-read", _substitute_repository)
     app.connect("source-read", _substitute_modules)
     app.connect("env-get-outdated", _always_reread_api)
     app.connect("html-page-context", _drop_thebe)
+    # After sphinx.ext.mathjax (priority 500) has added MathJax to the page.
+    app.connect("html-page-context", _drop_unused_mathjax, priority=900)
     app.connect("doctree-resolved", _drop_remote_stylesheets)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

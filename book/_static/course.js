@@ -1,64 +1,63 @@
-/* Course book: fold each exercise's solution behind a "Show solution" button.
+/* Course book: two fixes to Sphinx's search page (searchtools.js); nothing else.
  *
- * Solution cells carry the class tag_solution (myst-nb adds it to code cells, our
- * extension book/_ext/course.py to markdown cells). Consecutive solution cells are one
- * solution: they are moved together into a <details> element, closed by default.
- * Without JavaScript the solutions simply stay visible.
+ * 1. Opened from disk (file://), the search page cannot fetch the pages it found to show
+ *    a snippet of each (browsers refuse fetch() of file: URLs, and log an error per
+ *    result). There the results are listed with their titles only.
+ * 2. Snippets are cut from the pages' HTML before MathJax has run, so a formula shows as
+ *    its TeX source, e.g. "\(28 \times 28\)". Here it reads "28 × 28".
+ *
+ * Solutions are folded by myst-nb (code cells tagged hide-cell) and sphinx-design
+ * (markdown cells, see book/_ext/course.py), without JavaScript.
  */
 (function () {
   "use strict";
 
-  function label(details) {
-    return details.open ? "Hide solution" : "Show solution";
+  // DOCUMENTATION_OPTIONS and Search are global constants of Sphinx's scripts, not
+  // properties of window.
+  if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
+    DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
   }
 
-  function foldSolutions() {
-    const seen = new Set();
-    document.querySelectorAll(".tag_solution").forEach(function (cell) {
-      if (seen.has(cell) || cell.closest("details.solution")) {
-        return;
-      }
-      const group = [cell];
-      let next = cell.nextElementSibling;
-      while (next && next.classList.contains("tag_solution")) {
-        group.push(next);
-        next = next.nextElementSibling;
-      }
-      group.forEach(function (c) { seen.add(c); });
+  const SYMBOLS = {
+    times: "×", cdot: "·", le: "≤", leq: "≤", ge: "≥", geq: "≥", ne: "≠", neq: "≠",
+    to: "→", rightarrow: "→", in: "∈", ldots: "…", dots: "…", cdots: "⋯", approx: "≈",
+    sum: "Σ", infty: "∞", sigma: "σ", mu: "μ", alpha: "α", beta: "β", lambda: "λ",
+  };
 
-      const details = document.createElement("details");
-      details.className = "solution";
-      const summary = document.createElement("summary");
-      summary.className = "solution-toggle";
-      summary.textContent = label(details);
-      const body = document.createElement("div");
-      body.className = "solution-body";
-      details.appendChild(summary);
-      details.appendChild(body);
-      cell.parentNode.insertBefore(details, cell);
-      group.forEach(function (c) { body.appendChild(c); });
-      details.addEventListener("toggle", function () {
-        summary.textContent = label(details);
-      });
-    });
-    // A link to an anchor inside a solution opens that solution.
-    if (window.location.hash) {
-      let target = null;
-      try {
-        target = document.querySelector(window.location.hash);
-      } catch (e) {
-        target = null;
-      }
-      const details = target && target.closest("details.solution");
-      if (details) {
-        details.open = true;
-      }
+  /* Plain text for the TeX of one formula: delimiters, commands and braces dropped. */
+  function plainMath(tex) {
+    return tex
+      .replace(/^\s*\\[([]/, "")
+      .replace(/\\[)\]]\s*$/, "")
+      .replace(/\\(begin|end)\{[^}]*\}/g, " ")
+      .replace(/\\\\/g, "; ")
+      .replace(/&/g, ", ")
+      .replace(/\\([a-zA-Z]+)/g, (match, name) => (name in SYMBOLS ? SYMBOLS[name] : ""))
+      .replace(/\\[,;:! ]/g, " ")
+      .replace(/[{}]/g, "")
+      .replace(/\s+/g, " ")
+      .trim();
+  }
+
+  function patchSearch() {
+    const search = typeof Search !== "undefined" ? Search : null;
+    if (!search || typeof search.htmlToText !== "function" || search.coursePatched) {
+      return;
     }
+    const htmlToText = search.htmlToText;
+    search.htmlToText = function (htmlString, anchor) {
+      const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(".math").forEach((el) => {
+        el.textContent = " " + plainMath(el.textContent) + " ";
+      });
+      return htmlToText(doc.documentElement.outerHTML, anchor);
+    };
+    search.coursePatched = true;
   }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", foldSolutions);
+    document.addEventListener("DOMContentLoaded", patchSearch);
   } else {
-    foldSolutions();
+    patchSearch();
   }
 })();
