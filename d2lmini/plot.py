@@ -1,8 +1,7 @@
 """Figures for the course: image grids, curves, kernels, feature maps and grids of numbers.
 
 In a notebook, importing d2lmini makes every figure sharp on high-density screens and legible
-on a phone: drawn at twice its resolution, with fonts of at least 9 points, and stored light
-(a 256-colour PNG, or a JPEG for a photograph).
+on a phone: drawn at twice its resolution, with fonts of at least 9 points, and stored light.
 """
 
 from __future__ import annotations
@@ -29,18 +28,20 @@ def notebook_shell():
     return shell if shell is not None and "IPKernelApp" in getattr(shell, "config", {}) else None
 
 
-def _figure_image(fig, photo: bool):
-    """``fig`` at twice its resolution as (bytes, {its size in CSS pixels}): a JPEG when ``photo``
-    and the figure has over 4096 colours, a 256-colour PNG when neither; else None."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=2 * fig.dpi, bbox_inches="tight")
-    image, out = Image.open(buf).convert("RGB"), io.BytesIO()
-    if (image.getcolors(4096) is None) != photo:
-        return None
-    if not photo:
-        image = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    image.save(out, format="JPEG" if photo else "PNG", quality=88, optimize=True)
-    return out.getvalue(), {"width": image.width // 2, "height": image.height // 2}
+def _figure_image(fig, jpeg: bool):
+    """``fig`` at twice its resolution, as (bytes, {its size in CSS pixels}), in the lighter of a
+    256-colour PNG (plots, grids) and a JPEG (photos); None from the other format's formatter."""
+    if getattr(fig, "_d2l_image", None) is None:   # the PNG formatter runs first, the JPEG one next
+        buf, png, jpg = io.BytesIO(), io.BytesIO(), io.BytesIO()
+        fig.savefig(buf, format="png", dpi=2 * fig.dpi, bbox_inches="tight")
+        image = Image.open(buf).convert("RGB")
+        image.quantize(256, dither=Image.Dither.NONE).save(png, "PNG", optimize=True)
+        image.save(jpg, "JPEG", quality=88, optimize=True)
+        fig._d2l_image = (jpg.tell() < png.tell(), min(png, jpg, key=io.BytesIO.tell).getvalue(),
+                          {"width": image.width // 2, "height": image.height // 2})
+    is_jpeg, data, size = fig._d2l_image
+    fig._d2l_image = None if jpeg else fig._d2l_image   # drawn afresh if the figure is shown again
+    return (data, size) if is_jpeg == jpeg else None
 
 
 def _use_sharp_figures() -> None:
@@ -51,8 +52,8 @@ def _use_sharp_figures() -> None:
     from matplotlib.figure import Figure
 
     formats = shell.display_formatter.formatters
-    formats["image/png"].for_type(Figure, lambda fig: _figure_image(fig, photo=False))
-    formats["image/jpeg"].for_type(Figure, lambda fig: _figure_image(fig, photo=True))
+    formats["image/png"].for_type(Figure, lambda fig: _figure_image(fig, jpeg=False))
+    formats["image/jpeg"].for_type(Figure, lambda fig: _figure_image(fig, jpeg=True))
 
 
 _use_sharp_figures()

@@ -571,6 +571,14 @@ def _check_chapter(driver, base: str, docname: str, where: str) -> None:
     target = _local_target(base, downloads[0])
     assert target and target[0].is_file(), f"{where}: the download link {downloads[0]} leads nowhere"
     json.loads(target[0].read_text(encoding="utf-8"))  # a real notebook, not an error page
+    student = [h for h in hrefs if f"_static/student/{Path(docname).name}.ipynb" in h]
+    assert student, f"{where}: no download link to the chapter's student version"
+    target = _local_target(base, student[0])
+    assert target and target[0].is_file(), f"{where}: the student version link {student[0]} leads nowhere"
+    cells = json.loads(target[0].read_text(encoding="utf-8"))["cells"]
+    assert not any("solution" in c.get("metadata", {}).get("tags", []) and "NotImplementedError" not in
+                   "".join(c["source"]) and c["cell_type"] == "code" for c in cells), \
+        f"{where}: the student version still holds solution code"
 
     # Hidden cells stay hidden: no code cell on the page shows a remove-cell cell's code.
     shown = driver.execute_script(

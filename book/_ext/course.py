@@ -37,6 +37,11 @@
 7. Bibliography labels. The book cites author-year, "(LeCun et al., 1998)", as the
    notebooks do in plain text; the ``course`` pybtex style labels the entries of the
    references page the same way instead of [1], [2], ...
+
+8. Student versions. When the HTML is written, ``tools/student.py`` makes the student
+   version of every chapter (solutions replaced by stubs that say what to write, the
+   "check your answer" cells kept) into ``_static/student/``, and each chapter page's
+   download menu gets a "student .ipynb" entry that points at its own.
 """
 
 from __future__ import annotations
@@ -361,6 +366,35 @@ def _register_bibliography_style() -> None:
         register_plugin("pybtex.style.formatting", "course", CourseStyle)
 
 
+STUDENT_DIR = "_static/student"
+
+
+def _student_button(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Add "student .ipynb" to a chapter page's download menu (built by sphinx-book-theme)."""
+    if not pagename.startswith("notebooks/"):
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"].insert(1, {
+                "type": "link", "text": "student .ipynb", "icon": "fas fa-pencil-alt",
+                "url": context["pathto"](f"{STUDENT_DIR}/{Path(pagename).name}.ipynb", 1),
+                "tooltip": "Download the exercise version: solutions replaced by what to write",
+                "label": "download-student-button"})
+
+
+def _write_student_versions(app: Sphinx, exception) -> None:
+    """Write the chapters' student versions next to the built pages."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import importlib.util
+
+    root = Path(app.srcdir)
+    spec = importlib.util.spec_from_file_location("course_student", root / "tools" / "student.py")
+    student = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(student)
+    student.make_versions(root / "notebooks", Path(app.outdir) / STUDENT_DIR, verbose=False)
+
+
 def setup(app: Sphinx) -> dict:
     _register_bibliography_style()
     app.add_directive("execution-statistics", ExecutionStatistics)
@@ -372,4 +406,7 @@ def setup(app: Sphinx) -> dict:
     # After sphinx.ext.mathjax (priority 500) has added MathJax to the page.
     app.connect("html-page-context", _drop_unused_mathjax, priority=900)
     app.connect("doctree-resolved", _drop_remote_stylesheets)
+    # After sphinx-book-theme (priority 501) has made the download menu.
+    app.connect("html-page-context", _student_button, priority=600)
+    app.connect("build-finished", _write_student_versions)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
