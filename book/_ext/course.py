@@ -387,10 +387,11 @@ def _write_student_versions(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     import importlib.util
+    import sys
 
     root = Path(app.srcdir)
     spec = importlib.util.spec_from_file_location("course_student", root / "tools" / "student.py")
-    student = importlib.util.module_from_spec(spec)
+    student = sys.modules[spec.name] = importlib.util.module_from_spec(spec)   # dataclasses need it
     spec.loader.exec_module(student)
     student.make_versions(root / "notebooks", Path(app.outdir) / STUDENT_DIR, verbose=False)
 
