@@ -11,7 +11,7 @@ from .module import Classifier, LeNet, ModelShapeError, Module, add_to_class, in
 from .plot import plot, show_feature_maps, show_images, show_kernels, show_numbers
 from .trainer import History, Trainer, TrainingDivergedError
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 __all__ = [
     "Classifier", "DataError", "DataModule", "FashionMNIST", "History", "LeNet", "MNIST",

@@ -66,13 +66,14 @@ def _get(url: str) -> bytearray:
     return data
 
 
-def _fetch(name: str, raw: Path, file: str) -> None:
-    """Put ``raw/file`` in place, from ``raw/file.gz`` or else the first mirror that works."""
+def _fetch(name: str, raw: Path, file: str, mirrors: list[str]) -> None:
+    """Put ``raw/file`` in place, from ``raw/file.gz`` or the first of ``mirrors`` that works."""
     gz, errors = raw / f"{file}.gz", []
-    for source in ([gz] if gz.is_file() else []) + [f"{m}{file}.gz" for m in _MIRRORS[name]]:
+    for source in ([gz] if gz.is_file() else []) + [f"{m}{file}.gz" for m in mirrors]:
         try:
             data = gzip.decompress(source.read_bytes() if source == gz else _get(source))
             if hashlib.md5(data).hexdigest() == _MD5[name][file]:
+                mirrors.sort(key=lambda m: source != f"{m}{file}.gz")   # no wait on a silent one next time
                 break
             errors.append(f"{source}: wrong md5 checksum (damaged, or not the original)")
         except Exception as exc:  # no network, a proxy, an HTTP error, a broken .gz file ...
@@ -112,8 +113,9 @@ def _prepare(name: str, root: Path) -> Path:
             missing = [f for f in _FILES if not (raw / f).is_file()]
             if missing:
                 print(f"Downloading {name} into {raw} (once) ...")
+            mirrors = list(_MIRRORS[name])
             for file in missing:
-                _fetch(name, raw, file)
+                _fetch(name, raw, file, mirrors)
     except OSError as exc:  # a file where a folder should be, no permission, a full disk ...
         file = next((p for p in (raw, *raw.parents) if p.exists() and not p.is_dir()), None)
         problem = f"{file} is a file, not a folder" if file else f"{exc.strerror or exc} ({raw})"

@@ -174,6 +174,8 @@ def test_corr2d_rejects_a_library_one_liner():
         "F.conv2d": lambda X, K: F.conv2d(X[None, None], K[None, None])[0, 0],
         "F.conv2d ": lambda X, K: torch.conv2d(X[None, None], K[None, None])[0, 0],
         "F.conv2d  ": lambda X, K: torch.nn.functional.conv2d(X[None, None], K[None, None])[0, 0],
+        "torch.convolution": lambda X, K: torch.convolution(
+            X[None, None], K[None, None], None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1)[0, 0],
         "F.unfold": lambda X, K: (K.reshape(1, -1) @ F.unfold(X[None, None], K.shape)[0]).reshape(
             X.shape[0] - K.shape[0] + 1, -1),
     }
@@ -234,10 +236,13 @@ def test_pool2d_rejects_a_library_one_liner():
         "F.avg_pool2d": (lambda X, k: F.avg_pool2d(X[None], k)[0], "avg"),
         "F.avg_pool2d ": (lambda X, k: nn.AdaptiveAvgPool2d((X.shape[0] // k[0], X.shape[1] // k[1]))(
             X[None])[0], "avg"),
+        "F.max_pool2d_with_indices": (lambda X, k: F.max_pool2d_with_indices(X[None], k)[0][0], "max"),
     }
     for fn, mode in shortcuts.values():
         v = check.pool2d(fn, mode, verbose=False)
         assert not v and "calls F." in v.message and "loops" in v.message, v.message
+    v = check.pool2d(shortcuts["F.max_pool2d_with_indices"][0], verbose=False)
+    assert "calls F.max_pool2d_with_indices" in v.message, v.message
     v = check.pool2d(shortcuts["F.max_pool2d"][0], by_hand=False, verbose=False)
     assert v
 

@@ -224,6 +224,19 @@ def test_a_server_that_never_answers_times_out(tmp_path, monkeypatch, capsys):
     assert "Downloading MNIST" in out and f"{url}/b/train-images-idx3-ubyte.gz" in out
 
 
+def test_a_silent_mirror_is_waited_on_once(tmp_path, server, monkeypatch, capsys):
+    """The first mirror never answers, the second works: only the first file waits."""
+    monkeypatch.setattr(D, "DOWNLOAD_TIMEOUT", 0.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        monkeypatch.setitem(D._MIRRORS, "MNIST", [url, server.url])
+        assert len(d2l.MNIST(root=tmp_path).train) == N_TRAIN
+    assert capsys.readouterr().out.count("no answer within 0.5 s") == 1
+    assert len(server.requests) == 4 and D._MIRRORS["MNIST"][0] == url   # the setting is unchanged
+
+
 def test_the_error_keeps_every_cause(tmp_path, server, monkeypatch):
     closed = f"http://127.0.0.1:{_closed_port()}/"
     monkeypatch.setitem(D._MIRRORS, "MNIST", [server.url + "missing/x", closed])

@@ -54,7 +54,14 @@ if outdated:
     %pip install -q "{PACKAGE}"
     for name in [m for m in sys.modules if m.startswith("d2lmini")]:
         del sys.modules[name]  # forget an older d2lmini imported above
-    import d2lmini as d2l"""
+    try:
+        import d2lmini as d2l
+        installed = d2l.__version__
+    except ImportError:
+        installed = None
+    if installed != VERSION:
+        raise RuntimeError(f"pip could not install d2lmini {VERSION} (its message is above).\\n"
+                           f'Install it another way, then restart the kernel: pip install "{PACKAGE}"')"""
 
 
 def _config() -> dict:

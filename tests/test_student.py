@@ -244,9 +244,25 @@ def test_every_course_notebook_as_nbgrader_source(tmp_path, capsys):
         nb = json.loads(path.read_text(encoding="utf-8"))
         ids = [_valid_nbgrader_cell(c)["grade_id"] for c in nb["cells"] if "nbgrader" in c["metadata"]]
         assert len(ids) == len(set(ids)), report.name
+        checks = [c["metadata"]["nbgrader"] for c in nb["cells"] if "check-answer" in tool.tags(c)]
+        assert all(m["grade"] and m["points"] for m in checks), f"{report.name}: a check is not graded"
     # The report counts the lesson outputs that nbgrader generate_assignment would clear.
     tool.make_versions(NOTEBOOKS, tmp_path, nbgrader=True)
     assert re.search(r"\d+ lesson output\(s\) would go", capsys.readouterr().out)
+
+
+def test_the_instructors_page_quotes_the_tools_as_they_are(tmp_path, capsys):
+    """The numbers and messages that book/instructors.md quotes are what the tools print now."""
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    page = " ".join(page.split())   # the page wraps its lines
+    lab = next(r for r in _student_tool_on_real_notebooks(tmp_path) if r.name == LAB.name)
+    assert " ".join(f"`{lab}`".split()) in page, str(lab)
+    tool.make_versions(NOTEBOOKS, tmp_path / "nbgrader", nbgrader=True)
+    cleared = re.search(r"(\d+) lesson output\(s\) would go", capsys.readouterr().out).group(1)
+    assert f"that is {cleared} lesson outputs" in page
+    from d2lmini import check
+    check.output_shape(111, n=224, k=5, p=2, s=2)
+    assert capsys.readouterr().out.strip() in page
 
 
 def test_docstring_examples():

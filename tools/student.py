@@ -261,16 +261,23 @@ def _without_outputs(cell: dict) -> dict:
 
 
 def _asserted(src: str) -> tuple[str, int]:
-    """``src`` with each top-level call of a checker (``check.NAME(...)``) asserted."""
+    """``src`` with each call of a checker (``check.NAME(...)``) that stands as a statement, also
+    inside a loop, asserted.
+
+        >>> print(_asserted("for n in (28, 32):\\n    check.output_shape(a[n], n=n, k=5)")[0])
+        for n in (28, 32):
+            assert check.output_shape(a[n], n=n, k=5)
+    """
     try:
         tree = ast.parse(src)
     except SyntaxError:
         return src, 0
     lines = src.split("\n")
-    calls = [node.lineno - 1 for node in tree.body if isinstance(node, ast.Expr)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Expr)
              and isinstance(node.value, ast.Call) and "check." in ast.unparse(node.value.func)]
-    for line in calls:
-        lines[line] = "assert " + lines[line]
+    for node in calls:
+        line, col = node.lineno - 1, node.col_offset
+        lines[line] = lines[line][:col] + "assert " + lines[line][col:]
     return "\n".join(lines), len(calls)
 
 
