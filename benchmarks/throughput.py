@@ -1,14 +1,15 @@
 """Training throughput of LeNet on Fashion-MNIST: three input pipelines, one run.
 
-    python benchmarks/throughput.py [--batch-sizes 128 256] [--epochs 1]
+    python benchmarks/throughput.py [--batch-sizes 128 256] [--epochs 1] [--rounds 3]
 
 Compares examples/second of the same LeNet trained with SGD for one epoch by
   (a) a minimal hand-written loop over tensors preloaded in memory (the baseline),
   (b) the torchvision DataLoader + ToTensor pipeline most tutorials use,
   (c) d2lmini.Trainer with its FashionMNIST data module,
 and prints a Markdown table with the ratios (c)/(a) and (c)/(b). All three run in one
-process, one after the other, so the ratios are fair even on a busy machine; the
-absolute numbers are not. The data root is taken from $D2LMINI_DATA as everywhere.
+process, one after the other, in interleaved rounds, and each keeps its fastest round: a
+moment of load on a shared machine then slows one round, not the comparison. The ratios
+are fair; the absolute numbers depend on the machine. The data root is taken from $D2LMINI_DATA as everywhere.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 256])
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of (a), (b), (c); each keeps its fastest")
     parser.add_argument("--workers", type=int, default=2,
                         help="DataLoader workers for (b) (default 2, one per core here)")
     args = parser.parse_args()
@@ -109,10 +112,13 @@ def main() -> None:
     for batch_size in args.batch_sizes:
         data = d2l.FashionMNIST(batch_size=batch_size)
         run_preloaded(data, batch_size, 1) if not rows else None  # warm-up, first size only
-        a = run_preloaded(data, batch_size, args.epochs)
-        b = run_torchvision(root, batch_size, args.epochs, args.workers)
-        c = run_trainer(data, args.epochs)
-        rows.append((batch_size, a, b, c))
+        best = [0.0, 0.0, 0.0]   # examples/second of (a), (b), (c): the fastest round
+        for _ in range(args.rounds):
+            rates = (run_preloaded(data, batch_size, args.epochs),
+                     run_torchvision(root, batch_size, args.epochs, args.workers),
+                     run_trainer(data, args.epochs))
+            best = [max(old, new) for old, new in zip(best, rates)]
+        rows.append((batch_size, *best))
 
     print("| batch | (a) preloaded loop | (b) DataLoader+ToTensor | (c) d2lmini.Trainer "
           "| (c)/(a) | (c)/(b) |")
@@ -121,8 +127,9 @@ def main() -> None:
     for batch_size, a, b, c in rows:
         print(f"| {batch_size} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {c / a:.2f} | {c / b:.2f} |")
         ok &= c / a >= TARGETS["c/a"] and c / b >= TARGETS["c/b"]
-    print(f"\nexamples/second, one epoch each. Targets: (c)/(a) >= {TARGETS['c/a']}, "
-          f"(c)/(b) >= {TARGETS['c/b']}: {'met' if ok else 'NOT met'}")
+    print(f"\nexamples/second, the fastest of {args.rounds} rounds of {args.epochs} epoch(s). "
+          f"Targets: (c)/(a) >= {TARGETS['c/a']}, (c)/(b) >= {TARGETS['c/b']}: "
+          f"{'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

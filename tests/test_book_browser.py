@@ -18,9 +18,11 @@ Chapters also: the Colab button opens this notebook, the download button offers 
 solutions are folded (and open when clicked, and print), no hidden cell shows, outputs
 carry no warning, traceback or progress-bar debris, copy buttons sit on code only and
 copy no prompts, and a cold load stays within a page-weight budget. Search finds every
-chapter from its title over http and file://, from the header's search button too; the
-references page has every entry of book/references.bib; the API page documents every
-public name of d2lmini with a docstring.
+chapter from its title over http and file://, from the header's search button too, and
+finds chapters by words of their text that are in none of their titles (the index's
+full text, not only its titles); the references page has every entry of
+book/references.bib; the API page documents every public name of d2lmini, each with its
+own docstring (a class's is not made up by its methods').
 
 Where Chromium, chromedriver or Selenium is missing, or the book is not built, the tests
 are skipped with the reason, except in CI (environment variable CI set, as CI does),
@@ -100,6 +102,32 @@ def _search_term(docname: str) -> str:
     """The longest word of the chapter's title: search must find the chapter by it."""
     words = re.findall(r"[A-Za-z]{4,}", _chapter_title(docname))
     return max(words, key=len).lower() if words else Path(docname).name.split("_")[-1]
+
+
+# Words of the chapters' text, not of their titles: a search for one of them must find every
+# chapter whose text uses it, and some of those chapters only the index's full text can find.
+BODY_WORDS = ("xavier", "momentum")
+
+
+def _markdown_lines(docname: str) -> tuple[list[str], list[str]]:
+    """The chapter's markdown as (heading lines, other lines)."""
+    lines = [line for cell in _notebook(docname)["cells"] if cell["cell_type"] == "markdown"
+             for line in "".join(cell["source"]).splitlines()]
+    headings = [line for line in lines if line.lstrip().startswith("#")]
+    return headings, [line for line in lines if not line.lstrip().startswith("#")]
+
+
+def _chapters_using(word: str) -> tuple[list[str], list[str]]:
+    """The chapters whose text uses ``word``, and those of them with it in no heading."""
+    pattern = re.compile(rf"\b{re.escape(word)}", re.IGNORECASE)
+    using, body_only = [], []
+    for docname in CHAPTERS:
+        headings, text = _markdown_lines(docname)
+        if any(pattern.search(line) for line in text):
+            using.append(docname)
+            if not any(pattern.search(line) for line in headings):
+                body_only.append(docname)
+    return using, body_only
 
 
 def _unavailable() -> str | None:
@@ -669,24 +697,48 @@ poll();
 """
 
 
+def _search(driver, base: str, term: str, size: tuple[int, int]) -> set[str]:
+    """Search the book for ``term``; return the pages found, after checking the snippets."""
+    protocol = "http" if base.startswith("http") else "file"
+    search = f"{base}/search.html" if protocol == "http" else (HTML / "search.html").as_uri()
+    where = f"search for {term!r} ({protocol}, {size[0]}px)"
+    errors = _open(driver, f"{search}?q={term}", size)
+    results = driver.execute_async_script(_SEARCH_RESULTS)
+    assert not errors, f"{where}: console errors:\n" + "\n".join(errors)
+    found = {t[0].relative_to(HTML).with_suffix("").as_posix()
+             for t in (_local_target(base, h) for h in results["links"]) if t}
+    raw = [s for s in results["snippets"] if re.search(r"\\[(\[]", s)]
+    assert not raw, f"{where}: snippets show TeX source: {raw[0][:120]!r}"
+    if protocol == "http" and found:
+        assert results["snippets"], f"{where}: results without snippets"
+    return found
+
+
 @pytest.mark.parametrize("protocol", ["http", "file"])
 def test_search_finds_every_chapter(server, browser, protocol):
     """The search index finds each chapter by a word of its title, with readable snippets."""
     base = server if protocol == "http" else "file://"
-    search = f"{base}/search.html" if protocol == "http" else (HTML / "search.html").as_uri()
     for size, docname in zip([DESKTOP, PHONE] * len(CHAPTERS), CHAPTERS):
         term = _search_term(docname)
-        where = f"search for {term!r} ({protocol}, {size[0]}px)"
-        errors = _open(browser, f"{search}?q={term}", size)
-        results = browser.execute_async_script(_SEARCH_RESULTS)
-        assert not errors, f"{where}: console errors:\n" + "\n".join(errors)
-        found = {t[0].relative_to(HTML).with_suffix("").as_posix()
-                 for t in (_local_target(base, h) for h in results["links"]) if t}
-        assert docname in found, f"{where}: {docname} is not among the results {sorted(found)}"
-        raw = [s for s in results["snippets"] if re.search(r"\\[(\[]", s)]
-        assert not raw, f"{where}: snippets show TeX source: {raw[0][:120]!r}"
-        if protocol == "http":
-            assert results["snippets"], f"{where}: results without snippets"
+        found = _search(browser, base, term, size)
+        assert docname in found, (
+            f"search for {term!r} ({protocol}, {size[0]}px): {docname} is not among the results "
+            f"{sorted(found)}")
+
+
+@pytest.mark.parametrize("protocol", ["http", "file"])
+def test_search_finds_words_of_the_text(server, browser, protocol):
+    """The search index finds chapters by words of their text, not only of their titles."""
+    base = server if protocol == "http" else "file://"
+    for size, word in zip([DESKTOP, PHONE] * len(BODY_WORDS), BODY_WORDS):
+        using, body_only = _chapters_using(word)
+        assert body_only, (f"no chapter uses {word!r} in its text only: BODY_WORDS needs a word that "
+                           "some chapter's text uses and none of its headings")
+        found = _search(browser, base, word, size)
+        missing = [d for d in using if d not in found]
+        assert not missing, (
+            f"search for {word!r} ({protocol}, {size[0]}px): {missing} use the word in their text but "
+            f"are not among the results {sorted(found)} (is the index's full text missing?)")
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -747,13 +799,22 @@ def test_api_page_documents_every_public_name(server, browser):
     docname = "book/api"
     errors = _open(browser, _url(server, docname), DESKTOP)
     assert not errors, f"{docname}: console errors:\n" + "\n".join(errors)
+    # An object's own docstring is what its <dd> holds before the first nested list: its
+    # members (a class's methods) and the parameter list generated from its signature.
     documented = browser.execute_script("""
       return Array.from(document.querySelectorAll('dl.py')).filter(dl => !dl.closest('dd dd dd'))
-        .map(dl => ({name: (dl.querySelector(':scope > dt') || {}).id || '',
-                     kind: dl.className,
-                     text: ((dl.querySelector(':scope > dd') || {}).textContent || '').trim()}));""")
-    empty = [d["name"] for d in documented if len(d["text"]) < 10]
-    assert documented and not empty, f"{docname}: entries without their docstring: {empty[:10]}"
+        .map(dl => {
+          const dd = dl.querySelector(':scope > dd');
+          let own = '';
+          for (const node of dd ? dd.childNodes : []) {
+            if (node.nodeType === Node.ELEMENT_NODE && node.tagName === 'DL') { break; }
+            own += ' ' + node.textContent;
+          }
+          return {name: (dl.querySelector(':scope > dt') || {}).id || '', kind: dl.className,
+                  text: own.replace(/\\s+/g, ' ').trim()};
+        });""")
+    empty = [d["name"] for d in documented if len(d["text"]) < 20 or len(d["text"].split()) < 3]
+    assert documented and not empty, f"{docname}: entries without their own docstring: {empty[:10]}"
     for _shown, copied in _copy(browser, "div.doctest div.highlight > pre", count=3):
         assert copied is not None, f"{docname}: a copy button copied nothing"
         assert not re.search(r"^(>>>|\.\.\.)( |$)", copied, re.MULTILINE), (
