@@ -166,7 +166,7 @@ def test_unreachable_repository_gives_a_message_within_a_minute(mode, server, tm
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a shell script on PATH")
 @pytest.mark.parametrize("mode", ["missing", "older"])
-def test_a_failed_pip_install_is_reported(mode, server, tmp_path):
+def test_a_failed_pip_install_is_reported(mode, server, tmp_path, monkeypatch):
     """The repository has the version's tag, but pip cannot install it (here git, replaced by
     a script, answers ls-remote and then fails to clone): the cell says so instead of going
     on with an older d2lmini, or none."""
@@ -176,11 +176,8 @@ def test_a_failed_pip_install_is_reported(mode, server, tmp_path):
                         '  version|--version) echo "git version 2.39.0" ;;\n'
                         '  *) echo "fatal: unable to clone" >&2; exit 128 ;;\nesac\n')
     fake_git.chmod(0o755)
-    os.environ["PATH"], path = f"{fake_git.parent}{os.pathsep}{os.environ['PATH']}", os.environ["PATH"]
-    try:
-        returncode, output, seconds = _run_cell(mode, server, tmp_path)
-    finally:
-        os.environ["PATH"] = path
+    monkeypatch.setenv("PATH", f"{fake_git.parent}{os.pathsep}{os.environ['PATH']}")
+    returncode, output, seconds = _run_cell(mode, server, tmp_path)
     assert returncode not in (None, 0), output
     assert f"pip could not install d2lmini {_version()}" in output, output
     assert len(output.strip().splitlines()) <= 25, output
